@@ -1,0 +1,1 @@
+// The Datasets module. See README.md for the data flow.

@@ -1,0 +1,1 @@
+// The ModelIO module. See README.md for the data flow.

@@ -1,0 +1,1 @@
+// The Pipeline module. See README.md for the data flow.
