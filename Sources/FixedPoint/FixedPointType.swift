@@ -1,4 +1,5 @@
 import Support
+import Foundation
 
 /// How a value is rounded when fractional bits are dropped (Xilinx `ap_q_mode`).
 public enum QuantizationMode: String, CaseIterable, Sendable, Hashable {
@@ -155,5 +156,14 @@ extension FixedPointType {
         default:
             throw fail("unknown type '\(kind)'")
         }
+    }
+}
+
+extension FixedPointType {
+    /// How hls4ml prints a weight into `weights/<name>.h` and `.txt`: Python `'{:.Nf}'` of the float32
+    /// value widened to double, N = max(0, F) (facts §1.7). glibc's printf rounds correctly, as Python does.
+    public func weightLiteral(_ value: Float) -> String {
+        let digits = Swift.max(0, fractionalBits)
+        return String(format: "%.\(digits)f", Double(value))
     }
 }
