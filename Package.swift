@@ -27,19 +27,20 @@ let package = Package(
         .target(name: "Support"),
         // ap_fixed / ap_ufixed value semantics and precision strings.
         .target(name: "FixedPoint", dependencies: ["Support"]),
+        // A small Swift layer over libhdf5 (files, groups, datasets, attributes, compound rows).
+        .target(name: "HDF5", dependencies: ["Support", "CHDF5"]),
         // Dataset readers/writers, preprocessing, synthetic jets.
-        .target(name: "Datasets", dependencies: ["Support", "CHDF5"]),
+        .target(name: "Datasets", dependencies: ["Support", "HDF5"]),
         // BLAS-backed trainer: layers, quantizers, pruning, optimizers, metrics.
         .target(name: "Training", dependencies: ["Support", "CBLAS", "FixedPoint"]),
         // The typed, precision-annotated model graph, hls4ml config schema and passes.
         .target(name: "ModelGraph", dependencies: ["Support", "FixedPoint", .product(name: "Yams", package: "Yams")]),
         // Keras HDF5/JSON in and out; Keras/trained models -> ModelGraph.
-        .target(name: "ModelIO", dependencies: ["Support", "CHDF5", "Training", "ModelGraph"]),
+        .target(name: "ModelIO", dependencies: ["Support", "HDF5", "Training", "ModelGraph"]),
         // Bit-exact batched fixed-point simulator of the firmware.
         .target(name: "Simulation", dependencies: ["Support", "FixedPoint", "ModelGraph"], swiftSettings: optimize),
         // HLS project writer, C++ templates, C-sim runner, estimator, report parser.
-        .target(name: "HLS", dependencies: ["Support", "FixedPoint", "ModelGraph"],
-                resources: [.copy("Templates")]),
+        .target(name: "HLS", dependencies: ["Support", "FixedPoint", "ModelGraph"]),
         // YAML pipelines, stages, caching, artifacts and reports.
         .target(name: "Pipeline", dependencies: [
             "Support", "FixedPoint", "Datasets", "Training", "ModelGraph", "ModelIO", "Simulation", "HLS",
@@ -47,11 +48,13 @@ let package = Package(
         ]),
         // The `pipeline` command: argument parsing and printing only.
         .executableTarget(name: "PipelineCLI", dependencies: [
-            "Pipeline", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Pipeline", "Support", "FixedPoint", "Datasets", "Training", "ModelGraph", "ModelIO", "Simulation", "HLS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "FixedPointTests", dependencies: ["FixedPoint", "Support"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Support"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "FixedPoint"]),

@@ -6,7 +6,7 @@ import FixedPoint
 ///
 /// Layers are in evaluation order (a sequential MLP); `index` follows hls4ml's numbering (the input
 /// is layer 1, so the tutorial's Dense layers are 2, 5, 8, 11 and the softmax 13).
-public struct ModelGraph: Sendable, Equatable {
+public struct ModelGraph: Sendable, Equatable, Codable {
     /// Project / top-function name (hls4ml `ProjectName`, default `myproject`).
     public var projectName: String
     /// Name of the input tensor as in Keras, e.g. `fc1_input`.
@@ -32,8 +32,8 @@ public struct ModelGraph: Sendable, Equatable {
 }
 
 /// Where and how the design is built: hls4ml's top-level keys.
-public struct HardwareTarget: Sendable, Equatable {
-    public enum Backend: String, Sendable, CaseIterable { case vivado = "Vivado", vitis = "Vitis" }
+public struct HardwareTarget: Sendable, Equatable, Codable {
+    public enum Backend: String, Sendable, CaseIterable, Codable { case vivado = "Vivado", vitis = "Vitis" }
     public var backend: Backend
     /// FPGA part (hls4ml default `xcvu13p-flga2577-2-e`; the tutorial uses `xcu250-figd2104-2L-e`).
     public var part: String
@@ -53,18 +53,18 @@ public struct HardwareTarget: Sendable, Equatable {
     }
 }
 
-public enum IOType: String, Sendable, CaseIterable {
+public enum IOType: String, Sendable, CaseIterable, Codable {
     case parallel = "io_parallel"
     case stream = "io_stream"
 }
 
-public enum Strategy: String, Sendable, CaseIterable {
+public enum Strategy: String, Sendable, CaseIterable, Codable {
     case latency = "Latency"
     case resource = "Resource"
 }
 
 /// One node of the graph.
-public struct Layer: Sendable, Equatable {
+public struct Layer: Sendable, Equatable, Codable {
     /// Keras layer name (`fc1`, `relu1`, `softmax`, or generated ones such as `fc1_alpha`).
     public var name: String
     /// hls4ml layer index (input = 1); names `layer<index>_out`, `config<index>` in the C++.
@@ -98,7 +98,7 @@ public struct Layer: Sendable, Equatable {
     }
 }
 
-public enum Operation: Sendable, Equatable {
+public enum Operation: Sendable, Equatable, Codable {
     case dense(Dense)
     case activation(Activation)
     case softmax(Softmax)
@@ -106,7 +106,7 @@ public enum Operation: Sendable, Equatable {
 }
 
 /// A fully connected layer: `y_j = b_j + Σ_i x_i · w[i][j]`.
-public struct Dense: Sendable, Equatable {
+public struct Dense: Sendable, Equatable, Codable {
     public var inputs: Int
     public var outputs: Int
     /// Kernel in Keras layout: `weights[i * outputs + j]` = kernel[i][j] (float32, as trained or
@@ -133,12 +133,12 @@ public struct Dense: Sendable, Equatable {
     public var zeroWeightCount: Int { weights.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } }
 }
 
-public enum ActivationFunction: String, Sendable, CaseIterable {
+public enum ActivationFunction: String, Sendable, CaseIterable, Codable {
     case linear, relu, sigmoid, tanh
 }
 
 /// Element-wise activation (relu, linear cast, sigmoid/tanh lookup tables).
-public struct Activation: Sendable, Equatable {
+public struct Activation: Sendable, Equatable, Codable {
     public var function: ActivationFunction
     public var size: Int
     public var tableSize: Int
@@ -154,12 +154,12 @@ public struct Activation: Sendable, Equatable {
     }
 }
 
-public enum SoftmaxImplementation: String, Sendable, CaseIterable {
+public enum SoftmaxImplementation: String, Sendable, CaseIterable, Codable {
     case stable, latency, legacy, argmax
 }
 
 /// Softmax as hls4ml ≥ 1.2 computes it (facts §3.6).
-public struct Softmax: Sendable, Equatable {
+public struct Softmax: Sendable, Equatable, Codable {
     public var size: Int
     public var implementation: SoftmaxImplementation
     public var tableSize: Int
@@ -190,7 +190,7 @@ public struct Softmax: Sendable, Equatable {
 }
 
 /// `y_i = x_i · scale_i + bias_i` (a BatchNormalization that was not folded, or QKeras's ApplyAlpha).
-public struct BatchNormalization: Sendable, Equatable {
+public struct BatchNormalization: Sendable, Equatable, Codable {
     public var size: Int
     public var scale: [Float]
     public var bias: [Float]

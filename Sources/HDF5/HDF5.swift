@@ -1,0 +1,1 @@
+// Swift layer over libhdf5. See README.md.
