@@ -10,6 +10,7 @@ struct PipelineCommand: ParsableCommand {
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
             BenchCommand.self,
+            DatasetCommand.self,
         ]
     )
 }
