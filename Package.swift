@@ -24,7 +24,7 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
 
         // Shared vocabulary: user-facing errors, atomic writes, NPY files.
-        .target(name: "Support"),
+        .target(name: "Support", dependencies: [.product(name: "Yams", package: "Yams")]),
         // ap_fixed / ap_ufixed value semantics and precision strings.
         .target(name: "FixedPoint", dependencies: ["Support"]),
         // A small Swift layer over libhdf5 (files, groups, datasets, attributes, compound rows).
