@@ -256,7 +256,7 @@ public struct FixedCast: Sendable, Hashable {
     }
 
     @inlinable @inline(__always)
-    func increment(negative: Bool, half: Bool, rest: Bool, baseOdd: Bool) -> Bool {
+    public func increment(negative: Bool, half: Bool, rest: Bool, baseOdd: Bool) -> Bool {
         switch mode {
         case 0: return false
         case 1: return negative && (half || rest)
@@ -302,5 +302,40 @@ public struct FixedCast: Sendable, Hashable {
         let result = fit(quantize(source), overflowed: &flag)
         if flag { count &+= 1 }
         return result
+    }
+}
+
+/// double → fixed for one type on the 64-bit path (the simulator's input conversion): exact for
+/// finite values with |d·2^F| < 4·10^18, otherwise the 128-bit rule of `FixedPointType.convert(_:)`.
+@frozen
+public struct DoubleCast: Sendable {
+    public let type: FixedPointType
+    public let cast: FixedCast
+    public let scale: Double
+
+    public init(_ type: FixedPointType) {
+        self.type = type
+        cast = FixedCast(from: type.fractionalBits, to: type)
+        scale = scalbn(1.0, type.fractionalBits)
+    }
+
+    @inlinable @inline(__always)
+    public func apply(_ value: Double, overflowed: inout Bool) -> Int64 {
+        let scaled = value * scale
+        if scaled.magnitude < 4.0e18, scaled.magnitude >= 1.0e-300 || scaled == 0 {
+            // value·2^F is exact here (a power-of-two scaling of a normal result), so are floor and remainder.
+            let base = scaled.rounded(.down)
+            let fraction = scaled - base // in [0, 1), exact
+            var integer = Int64(base)
+            if fraction != 0 {
+                let half = fraction >= 0.5
+                let rest = half ? fraction != 0.5 : true
+                if cast.increment(negative: value < 0, half: half, rest: rest, baseOdd: integer & 1 != 0) { integer += 1 }
+            }
+            return cast.fit(integer, overflowed: &overflowed)
+        }
+        let slow = type.convert(value)
+        if slow.overflowed { overflowed = true }
+        return Int64(truncatingIfNeeded: slow.raw)
     }
 }

@@ -252,6 +252,17 @@ final class VendorHarnessTests: XCTestCase {
                     XCTFail("\(group.kind) \(group.a)\(group.b.map { ", \($0)" } ?? "") -> \(group.target) operands \(String(a, radix: 16)) \(String(b, radix: 16)): vendor raw \(vendor), swift \(swift.raw)")
                 }
             }
+            if group.kind == .fromDouble, FixedCast.supports(group.target) {
+                var overflowed = false
+                let fast = DoubleCast(group.target).apply(Double(bitPattern: a), overflowed: &overflowed)
+                fastChecked += 1
+                if FixedRaw(fast) != vendor || overflowed != swift.overflowed {
+                    fastMismatches += 1
+                    if fastMismatches <= 10 {
+                        XCTFail("DoubleCast \(Double(bitPattern: a)) -> \(group.target): vendor \(vendor), fast \(fast) (overflow \(overflowed) vs \(swift.overflowed))")
+                    }
+                }
+            }
             // The 64-bit fast path where it applies (conversions and products of narrow values).
             if group.kind == .conv || group.kind == .mul, FixedCast.supports(group.target) {
                 let (source, fractional): (FixedRaw, Int) = group.kind == .conv
