@@ -628,7 +628,7 @@ public final class HDF5File: @unchecked Sendable {
                     defer { H5Aclose(attribute) }
                     var storage = strings.map { strdup($0) }
                     defer { storage.forEach { free($0) } }
-                    guard storage.withUnsafeMutableBytes({ H5Awrite(attribute, type, $0.baseAddress) }) >= 0 else {
+                    guard strings.isEmpty || storage.withUnsafeMutableBytes({ H5Awrite(attribute, type, $0.baseAddress) }) >= 0 else {
                         throw UserError("cannot write attribute (libhdf5: \(libraryMessage()))", at: where_)
                     }
                 } else {
@@ -642,7 +642,7 @@ public final class HDF5File: @unchecked Sendable {
                     }
                     let attribute = try create(type, space)
                     defer { H5Aclose(attribute) }
-                    guard bytes.withUnsafeBytes({ H5Awrite(attribute, type, $0.baseAddress) }) >= 0 else {
+                    guard strings.isEmpty || bytes.withUnsafeBytes({ H5Awrite(attribute, type, $0.baseAddress) }) >= 0 else {
                         throw UserError("cannot write attribute (libhdf5: \(libraryMessage()))", at: where_)
                     }
                 }

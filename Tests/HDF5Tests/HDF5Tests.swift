@@ -69,11 +69,13 @@ final class HDF5Tests: XCTestCase {
         try file.writeAttribute("epsilon", of: "fc1", value: .numbers([1e-3]))
         try file.writeAttribute("shape", of: "fc1", value: .integers([16, 64]))
         try file.writeAttribute("empty", value: .string(""))
+        try file.writeAttribute("weight_names", value: .strings([]))
         try file.writeAttribute("keras_version", value: .string("2.4.0"))  // replaces
         file.close()
 
         let read = try HDF5File.open(path: path("attrs.h5"))
-        XCTAssertEqual(try read.attributeNames(), ["empty", "keras_version", "layer_names", "model_config"])
+        XCTAssertEqual(try read.attributeNames(), ["empty", "keras_version", "layer_names", "model_config", "weight_names"])
+        XCTAssertEqual(try read.readAttribute("weight_names"), .strings([]))
         XCTAssertEqual(try read.readAttribute("layer_names"), .strings(["input_1", "fc1_relu", "output_softmax"]))
         XCTAssertEqual(try read.readStringAttribute("keras_version"), "2.4.0")
         XCTAssertEqual(try read.readStringAttribute("model_config"), "{\"class_name\": \"Sequential\"}")
