@@ -46,8 +46,9 @@ public struct TrainingCheckpoint: Sendable, Codable, Equatable {
     public static let formatVersion = 1
     public var formatVersion: Int
     public var completedEpochs: Int
-    /// True when training ended (last epoch or early stop); resuming then returns at once.
-    public var finished: Bool
+    /// True when EarlyStopping ended training; resuming then returns at once (as it does when
+    /// `completedEpochs` already reaches the requested epochs).
+    public var stoppedEarly: Bool
     public var model: Model
     public var optimizer: OptimizerState
     public var generator: Xoshiro256
@@ -138,7 +139,7 @@ extension Model {
                 throw UserError("checkpoint was written for a different model", at: url.path,
                                 expected: "layers " + layers.map(\.name).joined(separator: ", "))
             }
-            if checkpoint.finished {
+            if checkpoint.stoppedEarly || checkpoint.completedEpochs >= options.epochs {
                 self = checkpoint.model
                 return checkpoint.history
             }
@@ -231,7 +232,7 @@ extension Model {
                         optimizerState.slots = network.optimizerSlots()
                         let checkpoint = TrainingCheckpoint(
                             formatVersion: TrainingCheckpoint.formatVersion, completedEpochs: epoch + 1,
-                            finished: stopped || epoch + 1 == options.epochs, model: network.currentModel(),
+                            stoppedEarly: stopped, model: network.currentModel(),
                             optimizer: optimizerState, generator: generator, history: history,
                             earlyStopping: earlyStopping, reduceLROnPlateau: reduceLR, bestModel: bestModel)
                         try checkpoint.write(to: url)
