@@ -66,7 +66,7 @@ private struct GraphBuilder {
         return index
     }
 
-    mutating func append(_ name: String, _ index: Int, _ operation: GraphOperation, result: Precision, types: [String]) {
+    mutating func append(_ name: String, _ index: Int, _ operation: LayerOperation, result: Precision, types: [String]) {
         reuseLocations[name] = config.reuseFactorLocation(layer: name, types: types)
         layers.append(Layer(name: name, index: index, operation: operation, resultType: result,
                             reuseFactor: config.reuseFactor(layer: name, types: types),
