@@ -35,6 +35,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (a JSON object on the last line with --json).",
-        subcommands: []
+        subcommands: [BenchTrainCommand.self]
     )
 }
