@@ -583,11 +583,13 @@ struct ConstantProducts {
         case .rndInf: q = scaled.rounded(.toNearestOrAwayFromZero)
         case .rndConv: q = scaled.rounded(.toNearestOrEven)
         }
+        // Types wider than 62 bits are treated as 62-bit ones: only the magnitude class of a constant
+        // matters here, and Int64 must not overflow.
         let width = min(type.width, 62)
         let low: Double = type.isSigned ? -pow(2, Double(width - 1)) : 0
         let high: Double = type.isSigned ? pow(2, Double(width - 1)) - 1 : pow(2, Double(width)) - 1
-        if q < low || q > high {
-            if type.overflow != .wrap { return Int64(q < low ? low : high) }
+        if !q.isFinite || q < low || q > high {
+            if type.overflow != .wrap || type.width > 62 || !q.isFinite { return Int64(q < low ? low : high) }
             let span = pow(2, Double(width))
             q = q - span * (q / span).rounded(.down)
             if type.isSigned && q > high { q -= span }

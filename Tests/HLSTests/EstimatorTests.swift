@@ -166,6 +166,10 @@ final class EstimatorTests: XCTestCase {
         XCTAssertEqual(ConstantProducts.rawValue(0.3, .fixed(8, 2, .rnd)), 19) // 19.2 → 19
         XCTAssertEqual(ConstantProducts.rawValue(0.5 / 64, .fixed(8, 2, .rndConv)), 0) // tie → even
         XCTAssertEqual(ConstantProducts.rawValue(1.5 / 64, .fixed(8, 2, .rndConv)), 2)
+        // Extreme types must not trap.
+        XCTAssertEqual(ConstantProducts.rawValue(0.5, .fixed(1024, 2)), Int64(1) << 61)
+        XCTAssertEqual(ConstantProducts.rawValue(3e38, .fixed(100, 90)), Int64(1) << 61) // clamped (2^61 − 1 rounds to 2^61 in Double)
+        XCTAssertEqual(ConstantProducts.rawValue(0.5, .fixed(8, 200)), 0)
     }
 
     /// A faster clock cuts the Dense adder trees into more stages: more cycles, same II.
