@@ -1,1 +1,0 @@
-// The Datasets module. See README.md for the data flow.
