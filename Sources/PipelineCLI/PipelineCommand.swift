@@ -10,6 +10,9 @@ struct PipelineCommand: ParsableCommand {
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
             BenchCommand.self,
+            EstimateCommand.self,
+            ReportCommand.self,
+            BuildCommand.self,
         ]
     )
 }
