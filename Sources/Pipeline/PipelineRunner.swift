@@ -68,7 +68,7 @@ public struct RunManifest: Codable, Sendable {
 /// parity → estimate → C-simulation → synthesis → report. Every stage is cached by the hash of
 /// its inputs under `artifacts/<name>/cache/`, so changing only `hls:` does not retrain and an
 /// unchanged rerun only prints where the results are.
-public final class PipelineRunner {
+public final class PipelineRunner: @unchecked Sendable {
     public static let version = "hls4swift 0.1.0"
 
     public let config: PipelineConfig
@@ -80,13 +80,17 @@ public final class PipelineRunner {
     var stagesCached: [String] = []
     var stageKeys: [String: String] = [:]
 
-    public init(config: PipelineConfig, options: RunOptions = RunOptions()) {
+    /// Sweep points: start pruning from this trained model (the base run's final model) instead of
+    /// training float/QAT models; `key` is that model's stage key.
+    public var warmStart: (key: String, model: Training.Model)?
+
+    public init(config: PipelineConfig, options: RunOptions = RunOptions(), cacheRoot: URL? = nil) {
         self.config = config
         self.options = options
         var root = config.output.directory
         if !root.hasPrefix("/") { root = (options.workingDirectory as NSString).appendingPathComponent(root) }
         artifactDirectory = URL(fileURLWithPath: root).appendingPathComponent(config.name)
-        cache = StageCache(root: artifactDirectory.appendingPathComponent("cache"))
+        cache = StageCache(root: cacheRoot ?? artifactDirectory.appendingPathComponent("cache"))
     }
 
     // MARK: Output
@@ -163,10 +167,10 @@ public final class PipelineRunner {
         var pruned: String?
         if let pruning = config.pruning {
             pruned = StageCache.key(["prune", version, data, text("model"), text("training"), text("pruning"),
-                                     pruning.warmStart ? float : ""])
+                                     warmStart?.key ?? (pruning.warmStart ? float : "")])
         }
         var quantized: String?
-        if config.quantization != nil {
+        if config.quantization != nil && warmStart == nil {
             quantized = StageCache.key(["qat", version, data, text("model"), text("training"), text("pruning"), text("quantization")])
         }
         let finalModel = quantized ?? pruned ?? float
@@ -218,16 +222,24 @@ public final class PipelineRunner {
         let classes = data.classNames.count
 
         // models
-        let floatModel = try trainStage("train", key: keys.float, data: data, quantization: nil, pruning: nil, warmStart: nil)
-        var variants: [(label: String, model: TrainedVariant)] = [("float", floatModel)]
-        var finalVariant = floatModel
-        if let pruning = config.pruning, let key = keys.pruned {
+        var variants: [(label: String, model: TrainedVariant)] = []
+        var finalVariant: TrainedVariant
+        if let warmStart, let pruning = config.pruning, let key = keys.pruned {
+            finalVariant = try trainStage("prune", key: key, data: data, quantization: nil, pruning: pruning,
+                                          warmStart: warmStart.model)
+            variants.append(("pruned", finalVariant))
+        } else {
+            finalVariant = try trainStage("train", key: keys.float, data: data, quantization: nil, pruning: nil, warmStart: nil)
+            variants.append(("float", finalVariant))
+        }
+        let floatModel = finalVariant
+        if warmStart == nil, let pruning = config.pruning, let key = keys.pruned {
             let pruned = try trainStage("prune", key: key, data: data, quantization: nil, pruning: pruning,
                                         warmStart: pruning.warmStart ? floatModel.model : nil)
             variants.append(("pruned", pruned))
             finalVariant = pruned
         }
-        if let quantization = config.quantization, let key = keys.quantized {
+        if warmStart == nil, let quantization = config.quantization, let key = keys.quantized {
             let quantized = try trainStage("qat", key: key, data: data, quantization: quantization, pruning: config.pruning,
                                            warmStart: nil)
             variants.append(("quantized", quantized))
@@ -288,12 +300,12 @@ public final class PipelineRunner {
 
         // parity
         let parityStart = Date()
-        let reference = config.quantization != nil ? "quantized" : (config.pruning != nil ? "pruned" : "float")
+        let reference = variants.last!.label
         let referenceMetrics = (reference == "quantized" ? metrics.quantized : reference == "pruned" ? metrics.pruned : metrics.float)!
         var parity = Evaluation.parity(reference: referenceMetrics, firmware: metrics.firmware!, referenceName: reference,
                                        referenceOutputs: finalVariant.testOutputs, firmwareOutputs: firmwareOutputs,
                                        classes: classes, checks: config.checks)
-        if config.quantization != nil,
+        if finalVariant.model.layers.contains(where: { $0.dense?.isQuantized ?? false }),
            let logits = try? NPYArray.read(path: simulationDirectory.appendingPathComponent("firmware_logits.npy").path) {
             parity.logitMismatches = try Evaluation.logitMismatches(model: finalVariant.model, graph: graph, inputs: testInputs,
                                                                    firmwareLogits: logits.values)
@@ -363,6 +375,15 @@ public final class PipelineRunner {
         say("  report:  \(reportURL.path)")
         return RunSummary(name: config.name, artifactDirectory: artifactDirectory.path, report: reportURL.path, passed: passed,
                           upToDate: false, stagesRun: stagesRun, stagesCached: stagesCached, metrics: metrics)
+    }
+
+    /// The trained model the firmware implements (after `run()`): its stage key and weights.
+    public func finalModel() throws -> (key: String, model: Training.Model) {
+        let keys = try computeKeys()
+        let stageName = keys.quantized != nil ? "qat" : (keys.pruned != nil ? "prune" : "train")
+        let directory = cache.directory(stage: stageName, key: keys.finalModel)
+        let data = try Data(contentsOf: directory.appendingPathComponent("model.json"))
+        return (keys.finalModel, try JSONDecoder().decode(Training.Model.self, from: data))
     }
 
     // MARK: Training stages

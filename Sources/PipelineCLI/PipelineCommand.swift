@@ -9,6 +9,9 @@ struct PipelineCommand: ParsableCommand {
         commandName: "pipeline",
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
+            TrainAndBuildCommand.self,
+            SweepCommand.self,
+            EvaluateCommand.self,
             BenchCommand.self,
             EstimateCommand.self,
             ReportCommand.self,
