@@ -263,10 +263,13 @@ public final class PipelineRunner: @unchecked Sendable {
 
         // graph + HLS project
         let hlsDirectory = try stage("hls", key: keys.hls) { dir in
-            let keras = KerasModel(trained: finalVariant.model, name: config.name)
+            var keras = KerasModel(trained: finalVariant.model, name: config.name)
             try keras.writeH5(to: dir.appendingPathComponent("model.h5").path)
             var hlsConfig = HLSConfig()
             if let node = config.hls { hlsConfig = try HLSConfig.parse(node: node.node, source: config.file) }
+            if finalVariant.model.layers.contains(where: { $0.dense?.isQuantized ?? false }) {
+                (keras, hlsConfig) = try QATHandover.prepare(keras: keras, config: hlsConfig)
+            }
             var graph = try keras.makeModelGraph(config: hlsConfig)
             graph.projectName = config.output.projectName
             let testbenchRows = min(data.testCount, 100)
@@ -283,11 +286,13 @@ public final class PipelineRunner: @unchecked Sendable {
         let testInputs = data.testFeatures.map(Double.init)
         let simulationDirectory = try stage("simulate", key: keys.simulate) { dir in
             let simulator = try Simulator(graph: graph)
-            let result = try simulator.run(testInputs, options: SimulationOptions(keepLogits: true, countOverflows: true))
+            let result = try simulator.run(testInputs, options: SimulationOptions(countOverflows: true))
             try NPYArray(shape: [result.samples, result.outputSize], values: result.outputs, elementType: .float64)
                 .write(path: dir.appendingPathComponent("firmware.npy").path)
-            if let logits = result.logits {
-                try NPYArray(shape: [result.samples, logits.count / max(result.samples, 1)], values: logits, elementType: .float64)
+            // The firmware's logits: the simulated outputs of the graph up to the last Dense.
+            if let logitGraph = QATHandover.logitGraph(graph) {
+                let logits = try Simulator(graph: logitGraph).predict(testInputs)
+                try NPYArray(shape: [result.samples, logitGraph.outputSize], values: logits, elementType: .float64)
                     .write(path: dir.appendingPathComponent("firmware_logits.npy").path)
             }
             try AtomicFile.write(try JSONEncoder().encode(result.overflows ?? []), to: dir.appendingPathComponent("overflows.json"))
