@@ -561,3 +561,12 @@ extension HLSConfig {
         }
     }
 }
+
+extension HLSConfig {
+    /// Parses the `hls:` block of a pipeline file (keeps that file's line numbers).
+    public static func parse(_ yaml: YAMLNode) throws -> HLSConfig {
+        var config = try parse(node: yaml.node, source: yaml.file)
+        config.source = yaml.file
+        return config
+    }
+}

@@ -298,3 +298,29 @@ private struct GraphBuilder {
         append(keras.name, nextIndex(), .batchNormalization(norm), result: precision("result", keras.name, types), types: types)
     }
 }
+
+/// The `pipeline convert` entry point: config + Keras model → graph.
+public enum KerasConversion {
+    /// Loads the hls4ml config (optional: hls4ml defaults without one), then the model from the
+    /// arguments or, when `model` is nil, from the config's `KerasJson` + `KerasH5` or `KerasModel`
+    /// (paths resolved relative to the config file as well), and converts it.
+    public static func convert(model: String?, weights: String? = nil, config configPath: String?)
+        throws -> (keras: KerasModel, config: HLSConfig, graph: ModelGraph) {
+        let config = try configPath.map { try HLSConfig.load(path: $0) } ?? HLSConfig()
+        let keras: KerasModel
+        if let model {
+            keras = try KerasModel.load(path: model, weights: weights)
+        } else if let json = config.kerasJson {
+            guard let h5 = weights ?? config.kerasH5 else {
+                throw UserError("KerasJson is set but KerasH5 is not", at: configPath, expected: "KerasH5: <weights.h5>")
+            }
+            keras = try KerasModel.load(json: config.resolvePath(json), weights: weights ?? config.resolvePath(h5))
+        } else if let file = config.kerasModel {
+            keras = try KerasModel.load(path: config.resolvePath(file), weights: weights)
+        } else {
+            throw UserError("no model given", at: configPath,
+                            expected: "a model file argument, or KerasJson + KerasH5 (or KerasModel) in the config")
+        }
+        return (keras, config, try keras.makeModelGraph(config: config))
+    }
+}

@@ -176,3 +176,26 @@ final class KerasModelTests: XCTestCase {
         assertUserError(try KerasModel.load(json: path("bad.json"), weights: weights), contains: "malformed JSON")
     }
 }
+
+final class ThirdPartyFileTests: XCTestCase {
+    /// A file written by h5py (see Tests/ModelIOFixtures/README.md); outputs worked by hand for x = [1, 2, 3]:
+    /// d1 = [1+1−3+0.125, −2+0.5+9−0.5] = [−0.875, 7] → relu [0, 7]; bn scale = [2/√4, 1/√1] = [1, 1],
+    /// bias = [0.5−1, 0+1] = [−0.5, 1] → [−0.5, 8].
+    func testReadsH5pyWrittenFileWithVariableLengthStrings() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelIOFixtures/keras3_style_tiny.h5").path
+        let model = try KerasModel.load(path: path)
+        XCTAssertEqual(model.kerasVersion, "3.5.0")
+        XCTAssertEqual(model.layers.map(\.name), ["x", "d1", "drop", "bn"])
+        XCTAssertEqual(model.inputSize, 3)
+        XCTAssertEqual(model.layers[3].weight("moving_variance")?.values, [3.999, 0.999])
+        let graph = try model.makeModelGraph()
+        XCTAssertEqual(graph.layers.map(\.name), ["d1", "d1_relu", "bn"])
+        XCTAssertEqual(graph.layers.map(\.index), [2, 3, 4], "Dropout takes no index")
+        let outputs = graph.floatForward([1, 2, 3])
+        XCTAssertEqual(outputs[0], [-0.875, 7])
+        XCTAssertEqual(outputs[1], [0, 7])
+        XCTAssertEqual(outputs[2][0], -0.5, accuracy: 1e-6)
+        XCTAssertEqual(outputs[2][1], 8, accuracy: 1e-6)
+    }
+}
