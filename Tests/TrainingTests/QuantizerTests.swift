@@ -177,6 +177,7 @@ final class QuantizedForwardTests: XCTestCase {
             }
             XCTAssertEqual(Array(logits[(r * 5)..<(r * 5 + 5)]).map(Double.init), h, "row \(r)")
         }
+        XCTAssertEqual(try model.referenceLogits(x.map(Double.init)), logits.map(Double.init))
         // predict = softmax of these logits.
         let p = try model.predict(Array(x[0..<16]))
         let e = logits[0..<5].map { exp(Double($0)) }
