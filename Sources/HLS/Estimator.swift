@@ -245,7 +245,8 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
 ///   14 cycles in total, also with Vitis's 27 % clock uncertainty). The combinational delay is modelled as
 ///   1.4 ns for the multiplier plus 0.3 ns per adder-tree level, cut into ⌈delay/(clock − uncertainty)⌉ stages; with RF > 1 a layer takes
 ///   max(RF, stages + 1) cycles and has II = RF (tutorial RF 2: II 2, 13 cycles). Resource strategy:
-///   RF + stages + 1 cycles per layer and DATAFLOW between layers. ReLU is combinational (0 cycles),
+///   RF + stages + 1 cycles per layer and DATAFLOW between layers. io_stream: one more cycle per layer
+///   for the FIFO hand-over, and every layer output held in its depth-1 FIFO (FF). ReLU is combinational (0 cycles),
 ///   softmax `stable` 4 cycles (as reported), table activations 1. Two cycles of interface registers.
 ///   II of the design = the largest layer II.
 ///
@@ -328,8 +329,9 @@ public struct Estimator: Sendable {
             }
             // Registers the top level keeps between layers (not after the last one: the output port).
             if position < graph.layers.count - 1 {
-                interfaceFF += Int((calibration.registeredOutputFraction
-                                              * Double(layer.outputSize * resultType.width)).rounded())
+                // io_stream: every layer output sits in a depth-1 FIFO between dataflow processes.
+                let fraction = isStream ? 1.0 : calibration.registeredOutputFraction
+                interfaceFF += Int((fraction * Double(layer.outputSize * resultType.width)).rounded())
             }
             if isStream { estimate.resources.latencyCycles += 1 } // FIFO hand-over between dataflow processes
             estimate.resources.latencyNs = Double(estimate.resources.latencyCycles) * clock
