@@ -212,8 +212,9 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
 ///   shift-and-adds when the constant is "simple", and keeps a DSP48 otherwise. The simplicity of a
 ///   constant is measured by `s`, the bit length of its odd part (|q| with trailing zeros removed: the
 ///   width of the multiplier that remains after the free shift). The probability that a product ends
-///   in a DSP is a logistic curve in `s`, P = 1/(1+exp(−(s − 6.5)/1.5)): ≈ 0.1 for 3–4-bit constants,
-///   0.5 at 6–7 bits, > 0.9 from 10 bits. This single curve reproduces the three tutorial designs:
+///   in a DSP is a logistic curve in `s`, P = 1/(1+exp(−(s − 6.5)/1.5)): 0.09 / 0.16 / 0.27 for 3 / 4 /
+///   5-bit constants, 0.5 between 6 and 7 bits, 0.73 at 8, > 0.9 from 10 bits; the layer's DSP count is
+///   the sum of these probabilities (an expectation, rounded). This single curve reproduces the three tutorial designs:
 ///   all fixed<16,6> (real 1502 DSP; the products of small weights go to LUTs), 75 % pruned (real 834:
 ///   the surviving large weights mostly keep their DSP) and QKeras 6-bit (real 34: a few of fc1's
 ///   16-bit × 5-bit products in DSPs, 29 in reality). A hard threshold would not (fc1 of the QKeras
@@ -289,6 +290,11 @@ public struct Estimator: Sendable {
     /// Estimates a graph with the default calibration.
     public static func estimate(_ graph: ModelGraph) throws -> DesignEstimate {
         try Estimator().estimate(graph)
+    }
+
+    /// Estimates the graph of a generated project (`<dir>/hls4swift_graph.json`) or of a graph file.
+    public static func estimate(projectAt path: String) throws -> DesignEstimate {
+        try Estimator().estimate(try ModelGraph.read(from: path))
     }
 
     /// Estimates every layer and the total. Throws a `UserError` when a type is still `auto` or a size

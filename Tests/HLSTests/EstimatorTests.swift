@@ -255,7 +255,7 @@ final class EstimatorProjectFileTests: XCTestCase {
             try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
             try graph.write(to: keep + "/" + ModelGraph.fileName)
         }
-        let fromFile = try Estimator.estimate(try ModelGraph.read(from: directory.path))
+        let fromFile = try Estimator.estimate(projectAt: directory.path)
         XCTAssertEqual(fromFile, try Estimator.estimate(graph))
     }
 }
