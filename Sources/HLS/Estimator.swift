@@ -212,8 +212,9 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
 ///   shift-and-adds when the constant is "simple", and keeps a DSP48 otherwise. The simplicity of a
 ///   constant is measured by `s`, the bit length of its odd part (|q| with trailing zeros removed: the
 ///   width of the multiplier that remains after the free shift). The probability that a product ends
-///   in a DSP is a logistic curve in `s`, P = 1/(1+exp(−(s − 6.5)/1.5)): ≈ 0.1 for 3–4-bit constants,
-///   0.5 at 6–7 bits, > 0.9 from 10 bits. This single curve reproduces the three tutorial designs:
+///   in a DSP is a logistic curve in `s`, P = 1/(1+exp(−(s − 6.5)/1.5)): 0.09 / 0.16 / 0.27 for 3 / 4 /
+///   5-bit constants, 0.5 between 6 and 7 bits, 0.73 at 8, > 0.9 from 10 bits; the layer's DSP count is
+///   the sum of these probabilities (an expectation, rounded). This single curve reproduces the three tutorial designs:
 ///   all fixed<16,6> (real 1502 DSP; the products of small weights go to LUTs), 75 % pruned (real 834:
 ///   the surviving large weights mostly keep their DSP) and QKeras 6-bit (real 34: a few of fc1's
 ///   16-bit × 5-bit products in DSPs, 29 in reality). A hard threshold would not (fc1 of the QKeras
@@ -245,7 +246,8 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
 ///   14 cycles in total, also with Vitis's 27 % clock uncertainty). The combinational delay is modelled as
 ///   1.4 ns for the multiplier plus 0.3 ns per adder-tree level, cut into ⌈delay/(clock − uncertainty)⌉ stages; with RF > 1 a layer takes
 ///   max(RF, stages + 1) cycles and has II = RF (tutorial RF 2: II 2, 13 cycles). Resource strategy:
-///   RF + stages + 1 cycles per layer and DATAFLOW between layers. ReLU is combinational (0 cycles),
+///   RF + stages + 1 cycles per layer and DATAFLOW between layers. io_stream: one more cycle per layer
+///   for the FIFO hand-over, and every layer output held in its depth-1 FIFO (FF). ReLU is combinational (0 cycles),
 ///   softmax `stable` 4 cycles (as reported), table activations 1. Two cycles of interface registers.
 ///   II of the design = the largest layer II.
 ///
@@ -290,6 +292,11 @@ public struct Estimator: Sendable {
         try Estimator().estimate(graph)
     }
 
+    /// Estimates the graph of a generated project (`<dir>/hls4swift_graph.json`) or of a graph file.
+    public static func estimate(projectAt path: String) throws -> DesignEstimate {
+        try Estimator().estimate(try ModelGraph.read(from: path))
+    }
+
     /// Estimates every layer and the total. Throws a `UserError` when a type is still `auto` or a size
     /// or ReuseFactor is not usable.
     public func estimate(_ graph: ModelGraph) throws -> DesignEstimate {
@@ -328,8 +335,9 @@ public struct Estimator: Sendable {
             }
             // Registers the top level keeps between layers (not after the last one: the output port).
             if position < graph.layers.count - 1 {
-                interfaceFF += Int((calibration.registeredOutputFraction
-                                              * Double(layer.outputSize * resultType.width)).rounded())
+                // io_stream: every layer output sits in a depth-1 FIFO between dataflow processes.
+                let fraction = isStream ? 1.0 : calibration.registeredOutputFraction
+                interfaceFF += Int((fraction * Double(layer.outputSize * resultType.width)).rounded())
             }
             if isStream { estimate.resources.latencyCycles += 1 } // FIFO hand-over between dataflow processes
             estimate.resources.latencyNs = Double(estimate.resources.latencyCycles) * clock

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import HLS
-import ModelGraph
 
 /// `pipeline estimate <project-dir> [--json] [--report R]`: resource and latency estimates from the
 /// project's model graph (no HLS tool needed), optionally set against a real csynth report.
@@ -21,8 +20,7 @@ struct EstimateCommand: ParsableCommand {
     var report: String?
 
     func run() throws {
-        let graph = try ModelGraph.read(from: project)
-        let estimate = try Estimator.estimate(graph)
+        let estimate = try Estimator.estimate(projectAt: project)
         let comparison = try report.map { EstimateComparison(estimate: estimate, report: try SynthesisReport.read(from: $0)) }
         if json {
             guard let comparison else { print(try estimate.jsonString()); return }

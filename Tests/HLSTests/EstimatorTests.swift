@@ -181,6 +181,17 @@ final class EstimatorTests: XCTestCase {
         XCTAssertEqual(fast.total.latencyNs, Double(fast.total.latencyCycles) * 2.5, accuracy: 1e-9)
     }
 
+    /// io_stream: a FIFO hand-over cycle per layer and every intermediate output in a FIFO.
+    func testIOStream() throws {
+        let parallel = try Estimator.estimate(TutorialGraphs.part1())
+        let stream = try Estimator.estimate(TutorialGraphs.graph(kernels: TutorialGraphs.kernels(), ioType: .stream))
+        XCTAssertEqual(stream.total.latencyCycles, parallel.total.latencyCycles + 8)
+        XCTAssertEqual(stream.total.dsp, parallel.total.dsp)
+        // 256 + 16·(64+64+32+32+32+32+5) = 256 + 4176
+        XCTAssertEqual(stream.interfaceFF, 4432)
+        XCTAssertEqual(stream.ioType, "io_stream")
+    }
+
     func testVivadoBackendTables() throws {
         let estimate = try Estimator.estimate(TutorialGraphs.graph(kernels: TutorialGraphs.kernels(), backend: .vivado))
         XCTAssertEqual(estimate.total.bram18k, 4) // Vivado HLS 2019.2 report: 4
@@ -244,7 +255,7 @@ final class EstimatorProjectFileTests: XCTestCase {
             try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
             try graph.write(to: keep + "/" + ModelGraph.fileName)
         }
-        let fromFile = try Estimator.estimate(try ModelGraph.read(from: directory.path))
+        let fromFile = try Estimator.estimate(projectAt: directory.path)
         XCTAssertEqual(fromFile, try Estimator.estimate(graph))
     }
 }
