@@ -15,6 +15,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libhdf5-dev).
@@ -24,7 +25,7 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
 
         // Shared vocabulary: user-facing errors, atomic writes, NPY files.
-        .target(name: "Support"),
+        .target(name: "Support", dependencies: [.product(name: "Yams", package: "Yams")]),
         // ap_fixed / ap_ufixed value semantics and precision strings.
         .target(name: "FixedPoint", dependencies: ["Support"]),
         // A small Swift layer over libhdf5 (files, groups, datasets, attributes, compound rows).
@@ -44,7 +45,7 @@ let package = Package(
         // YAML pipelines, stages, caching, artifacts and reports.
         .target(name: "Pipeline", dependencies: [
             "Support", "FixedPoint", "Datasets", "Training", "ModelGraph", "ModelIO", "Simulation", "HLS",
-            .product(name: "Yams", package: "Yams"),
+            .product(name: "Yams", package: "Yams"), .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The `pipeline` command: argument parsing and printing only.
         .executableTarget(name: "PipelineCLI", dependencies: [

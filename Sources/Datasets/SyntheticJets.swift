@@ -92,6 +92,7 @@ public enum SyntheticJets {
             0.15,  // 7 c1_b0 own noise
             0.6,   // 8 QCD mass coupling to the radiation latent
             1.0,   // 9 scale of the derived-observable noise
+            0.25,  // 10 multiplicity deficit of groomed-away (1-prong) W/Z/top jets (log units)
         ]
         if let text = ProcessInfo.processInfo.environment["HLS4SWIFT_SYNTH_KNOBS"] {
             for item in text.split(separator: ",") {
@@ -176,7 +177,9 @@ public enum SyntheticJets {
         }
         let medianMultiplicity: [Double] = [70, 37, 65, 40, 42]
         let spreadMultiplicity: [Double] = [0.30, 0.42, 0.26, 0.28, 0.27]
-        let logMultiplicity = log(medianMultiplicity[classIndex]) + spreadMultiplicity[classIndex] * radiation
+        // A boson/top that lost a prong to grooming also lost the constituents of that prong.
+        let deficit = classIndex >= 2 && prongs == 1 ? k[10] : 0
+        let logMultiplicity = log(medianMultiplicity[classIndex]) + spreadMultiplicity[classIndex] * radiation - deficit
 
         // Two-prong score (N2-like; low = two hard prongs).
         let prongBase: Double

@@ -1,0 +1,298 @@
+import Foundation
+import FixedPoint
+import ModelGraph
+import Support
+
+/// Turns graph layers into plans: quantized weights, precomputed casts, tables.
+enum Compiler {
+    /// Raw values are Int64; 62 bits leave room for one exact addition.
+    static let maximumWidth = 62
+
+    static func checkWidth(_ type: FixedPointType, _ what: String, layer: String) throws {
+        guard type.width >= 1, type.width <= maximumWidth, !(type.isSigned && type.width < 2 && !type.isInteger) else {
+            throw UserError("\(what) \(type) has \(type.width) bits", at: "layer '\(layer)'",
+                            expected: "a width of 1...\(maximumWidth) bits (the simulator computes on 64-bit integers)")
+        }
+    }
+
+    static func concrete(_ precision: Precision, _ what: String, layer: String) throws -> FixedPointType {
+        guard case .fixed(let type) = precision else {
+            throw UserError("\(what) is 'auto'", at: "layer '\(layer)'",
+                            expected: "a concrete precision such as ap_fixed<16,6> (run precision inference before simulating)")
+        }
+        try checkWidth(type, what, layer: layer)
+        return type
+    }
+
+    /// A cast from values with `magnitudeBits` significant bits (sign included) and `fractionalBits`.
+    static func cast(from fractionalBits: Int, magnitudeBits: Int, to target: FixedPointType, _ what: String,
+                     layer: String) throws -> FixedCast {
+        let left = max(0, target.fractionalBits - fractionalBits)
+        guard magnitudeBits + left <= 63 else {
+            throw UserError("aligning \(magnitudeBits)-bit values to \(what) \(target) needs \(magnitudeBits + left) bits",
+                            at: "layer '\(layer)'", expected: "types whose alignment fits 63 bits")
+        }
+        return FixedCast(from: fractionalBits, to: target)
+    }
+
+    /// hls4ml's `ceillog2`: 1 for x ≤ 2, else 1 + ceillog2((x + 1) / 2).
+    static func ceilLog2(_ x: Int) -> Int { x <= 2 ? 1 : 1 + ceilLog2((x + 1) / 2) }
+
+    static func bitsFor(_ count: Int) -> Int { count <= 1 ? 0 : Int.bitWidth - (count - 1).leadingZeroBitCount }
+
+    static func compile(_ layer: Layer, inputType: FixedPointType, inputSize: Int, storage: Storage) throws -> Step {
+        let name = layer.name
+        let result = try concrete(layer.resultType, "result_t", layer: name)
+        func sizeCheck(_ size: Int, _ what: String) throws {
+            guard size == inputSize else {
+                throw UserError("\(what) is \(size) but the previous layer produces \(inputSize) values", at: "layer '\(name)'",
+                                expected: "matching sizes")
+            }
+        }
+        func step(_ plan: Plan, outputSize: Int, internalCasts: Int = 0) -> Step {
+            Step(name: name, index: layer.index, plan: plan, inputSize: inputSize, outputSize: outputSize,
+                 inputType: inputType, outputType: result, accumulatorCastsPerSample: internalCasts)
+        }
+        switch layer.operation {
+        case .dense(let dense):
+            try sizeCheck(dense.inputs, "n_in")
+            guard dense.outputs > 0 else { throw UserError("Dense has \(dense.outputs) outputs", at: "layer '\(name)'", expected: "n_out ≥ 1") }
+            guard dense.weights.count == dense.inputs * dense.outputs, dense.biases.count == dense.outputs else {
+                throw UserError("Dense holds \(dense.weights.count) weights and \(dense.biases.count) biases", at: "layer '\(name)'",
+                                expected: "\(dense.inputs * dense.outputs) weights (n_in × n_out) and \(dense.outputs) biases")
+            }
+            let plan = try compileDense(dense, layer: layer, inputType: inputType, result: result, storage: storage)
+            let castsPerSample = dense.outputs * (1 + 2 * dense.inputs)
+            return step(.dense(storage.keep(value: plan)), outputSize: dense.outputs, internalCasts: castsPerSample)
+        case .activation(let activation):
+            try sizeCheck(activation.size, "activation size")
+            switch activation.function {
+            case .relu:
+                let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
+                return step(.relu(QuickCast(cast)), outputSize: activation.size)
+            case .linear:
+                let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
+                return step(.linear(QuickCast(cast)), outputSize: activation.size)
+            case .sigmoid, .tanh:
+                let plan = try compileTable(activation, layer: name, inputType: inputType, result: result, storage: storage)
+                return step(.table(storage.keep(value: plan)), outputSize: activation.size)
+            }
+        case .softmax(let softmax):
+            try sizeCheck(softmax.size, "softmax size")
+            let plan = try compileSoftmax(softmax, layer: name, inputType: inputType, result: result, storage: storage)
+            let internalCasts: Int
+            switch softmax.implementation {
+            case .stable: internalCasts = 3 * softmax.size
+            case .latency: internalCasts = 2 * softmax.size
+            case .legacy: internalCasts = softmax.size * softmax.size
+            case .argmax: internalCasts = 0
+            }
+            return step(.softmax(storage.keep(value: plan)), outputSize: softmax.size, internalCasts: internalCasts)
+        case .batchNormalization(let norm):
+            try sizeCheck(norm.size, "BatchNormalization size")
+            guard norm.scale.count == norm.size, norm.bias.count == norm.size else {
+                throw UserError("BatchNormalization holds \(norm.scale.count) scales and \(norm.bias.count) biases",
+                                at: "layer '\(name)'", expected: "\(norm.size) of each")
+            }
+            let scaleType = try concrete(norm.scaleType, "scale_t", layer: name)
+            let biasType = try concrete(norm.biasType, "bias_t", layer: name)
+            let plan = BatchNormPlan(
+                scale: storage.keep(norm.scale.map { Int64(scaleType.quantizedWeight($0)) }),
+                bias: storage.keep(norm.bias.map { Int64(biasType.quantizedWeight($0)) }),
+                productFractionalBits: inputType.fractionalBits + scaleType.fractionalBits,
+                biasFractionalBits: biasType.fractionalBits, resultType: result)
+            return step(.batchNorm(storage.keep(value: plan)), outputSize: norm.size)
+        }
+    }
+
+    static func compileDense(_ dense: Dense, layer: Layer, inputType: FixedPointType, result: FixedPointType,
+                             storage: Storage) throws -> DensePlan {
+        let name = layer.name
+        let weightType = try concrete(dense.weightType, "weight_t", layer: name)
+        let biasType = try concrete(dense.biasType, "bias_t", layer: name)
+        let accum = try concrete(dense.accumType, "accum_t", layer: name)
+        let productBits = inputType.width + weightType.width
+        guard productBits <= 63 else {
+            throw UserError("products of \(inputType) and \(weightType) need \(productBits) bits", at: "layer '\(name)'",
+                            expected: "input and weight widths adding up to at most 63 bits")
+        }
+        let productFractional = inputType.fractionalBits + weightType.fractionalBits
+        let productCast = try cast(from: productFractional, magnitudeBits: productBits, to: accum, "accum_t", layer: name)
+        let sumCast = FixedCast(from: accum.fractionalBits, to: accum)
+        let resultCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width, to: result, "result_t", layer: name)
+        let weights = dense.weights.map { Int64(weightType.quantizedWeight($0)) }
+        var biasOverflows = 0
+        let biasAccum: [Int64] = dense.biases.map {
+            let conversion = accum.convert(raw: biasType.quantizedWeight($0), fractionalBits: biasType.fractionalBits)
+            if conversion.overflowed { biasOverflows += 1 }
+            return Int64(conversion.raw)
+        }
+        // Resource strategy with 1 < R < n_in adds the inputs in (i mod R, i div R) order (facts §3.3).
+        var order = Array(0..<dense.inputs)
+        let reuse = layer.reuseFactor
+        if layer.strategy == .resource, reuse > 1, reuse < dense.inputs {
+            order.sort { ($0 % reuse, $0 / reuse) < ($1 % reuse, $1 / reuse) }
+        }
+        // The wrap shortcut: every product and partial sum wraps mod 2^W_acc, so the order and the
+        // intermediate wraps do not matter; the floored products are summed and wrapped once.
+        let shift = productFractional - accum.fractionalBits
+        var mode = DenseMode.general
+        if accum.overflow == .wrap, shift <= 0 || accum.quantization == .trn {
+            let productMagnitude = productBits - 1
+            let termBits = shift >= 0 ? max(productMagnitude - shift, 0) + 1 : productMagnitude - shift
+            let sumBits = max(termBits, accum.width) + bitsFor(dense.inputs + 2) + 1
+            if sumBits <= 31 && productBits <= 32 && inputType.width <= 31 && weightType.width <= 31
+                && productMagnitude + max(0, -shift) <= 31 {
+                mode = .wrap32
+            } else if sumBits <= 63 && productMagnitude + max(0, -shift) <= 63 {
+                mode = .wrap64
+            }
+            if accum.width <= 16 && inputType.width <= 16 && weightType.width <= 16 && shift >= 1 && shift <= 15 {
+                mode = .wrap16
+            }
+        }
+        return DensePlan(
+            nIn: dense.inputs, nOut: dense.outputs,
+            weights: storage.keep(weights),
+            weights32: storage.keep(mode == .wrap32 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
+            weights16: storage.keep(mode == .wrap16 ? weights.map { Int16(truncatingIfNeeded: $0) } : []),
+            biasAccum16: storage.keep(mode == .wrap16 ? biasAccum.map { Int16(truncatingIfNeeded: $0) } : []),
+            biasAccum: storage.keep(biasAccum),
+            biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),
+            biasOverflows: biasOverflows,
+            productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast),
+            order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width)
+    }
+
+    static func compileTable(_ activation: Activation, layer: String, inputType: FixedPointType, result: FixedPointType,
+                             storage: Storage) throws -> TablePlan {
+        let size = activation.tableSize
+        guard size >= 2 else {
+            throw UserError("table_size \(size)", at: "layer '\(layer)'", expected: "a table size of at least 2 (default 1024)")
+        }
+        let tableType = activation.tableType
+        try checkWidth(tableType, "table_t", layer: layer)
+        let isSigmoid = activation.function == .sigmoid
+        var table: [Int64] = []
+        table.reserveCapacity(size)
+        for k in 0..<size {
+            // The sample point is computed in double and stored as float, the function evaluated in float.
+            let range = isSigmoid ? 8.0 : 4.0
+            let point = Float(2 * range * (Double(k) - Double(size) / 2.0) / Double(size))
+            let value: Float
+            if isSigmoid {
+                value = Float(1.0 / Double(1 + expf(-point)))
+            } else {
+                value = tanhf(point)
+            }
+            table.append(Int64(tableType.convert(value).raw))
+        }
+        return TablePlan(table: storage.keep(table), size: size, divisor: isSigmoid ? 16 : 8,
+                         inputFractionalBits: inputType.fractionalBits,
+                         resultCast: try cast(from: tableType.fractionalBits, magnitudeBits: tableType.width, to: result,
+                                              "result_t", layer: layer))
+    }
+
+    /// The value of the type whose top `bits` bits are `index` and lower bits zero, as float.
+    static func valueOfIndex(_ index: Int, bits: Int, type: FixedPointType) -> Float {
+        let raw: FixedRaw = bits <= type.width ? FixedRaw(index) << (type.width - bits) : FixedRaw(index) >> (bits - type.width)
+        return Float(type.toDouble(raw: type.wrap(raw)))
+    }
+
+    static func compileSoftmax(_ softmax: Softmax, layer: String, inputType: FixedPointType, result: FixedPointType,
+                               storage: Storage) throws -> SoftmaxPlan {
+        let n = softmax.size
+        guard n >= 1 else { throw UserError("softmax size \(n)", at: "layer '\(layer)'", expected: "at least 1") }
+        guard softmax.tableSize >= 2 else {
+            throw UserError("table_size \(softmax.tableSize)", at: "layer '\(layer)'", expected: "a table size of at least 2 (default 1024)")
+        }
+        let expType = softmax.expTableType, invType = softmax.invTableType, invInput = softmax.invInputType
+        try checkWidth(expType, "exp_table_t", layer: layer)
+        try checkWidth(invType, "inv_table_t", layer: layer)
+        try checkWidth(invInput, "inv_inp_t", layer: layer)
+        try checkWidth(softmax.tableType, "table_t", layer: layer)
+        let identity = FixedCast(from: 0, to: .fixed(16, 16))
+        let empty: UnsafePointer<Int64> = storage.keep([Int64]())
+        var plan = SoftmaxPlan(kind: .stable, size: n, normCast: identity, expTable: empty, expIndexShift: 0, expIndexWidth: 1,
+                               expToAccum: identity, sumCast: identity, invInputCast: identity, invTable: empty,
+                               invIndexShift: 0, invIndexWidth: 1, resultCast: identity, tableSize: softmax.tableSize,
+                               inputFractionalBits: inputType.fractionalBits, legacyOne: 0, legacySumCast: identity,
+                               legacyTableFractionalBits: 0, oneRaw: 0)
+        switch softmax.implementation {
+        case .argmax:
+            plan.kind = .argmax
+            plan.oneRaw = Int64(result.convert(1.0).raw)
+            return plan
+        case .legacy:
+            plan.kind = .legacy
+            let tableType = softmax.tableType
+            let size = softmax.tableSize
+            var expTable: [Int64] = [], invTable: [Int64] = []
+            for k in 0..<size {
+                let point = Float(2 * 8.0 * (Double(k) - Double(size) / 2.0) / Double(size))
+                expTable.append(Int64(tableType.convert(expf(point)).raw))
+                let denominator = Float(64.0 * Double(k) / Double(size))
+                invTable.append(denominator > 0 ? Int64(tableType.convert(1.0 / Double(denominator)).raw) : 0)
+            }
+            plan.expTable = storage.keep(expTable)
+            plan.invTable = storage.keep(invTable)
+            plan.legacyOne = Int64(tableType.convert(1.0).raw)
+            plan.legacySumCast = FixedCast(from: tableType.fractionalBits, to: tableType)
+            plan.legacyTableFractionalBits = tableType.fractionalBits
+            plan.resultCast = try cast(from: tableType.fractionalBits, magnitudeBits: tableType.width, to: result, "result_t", layer: layer)
+            return plan
+        case .stable, .latency:
+            break
+        }
+        let accum = try concrete(softmax.accumType, "accum_t", layer: layer)
+        plan.expToAccum = try cast(from: expType.fractionalBits, magnitudeBits: expType.width, to: accum, "accum_t", layer: layer)
+        plan.sumCast = FixedCast(from: accum.fractionalBits, to: accum)
+        plan.invInputCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width + 1, to: invInput, "inv_inp_t", layer: layer)
+        // Inverse table, indexed by the top bits of inv_inp_t (facts §3.6.2 step 5).
+        let invSize = softmax.tableSize
+        let invBits = ceilLog2(invSize)
+        var invTable: [Int64] = []
+        for k in 0..<(1 << invBits) {
+            let value = valueOfIndex(k, bits: invBits, type: invInput)
+            invTable.append(Int64(invType.convert(1 / value).raw))
+        }
+        plan.invTable = storage.keep(invTable)
+        plan.invIndexWidth = invInput.width
+        plan.invIndexShift = invInput.width - invBits
+        plan.resultCast = try cast(from: accum.fractionalBits + invType.fractionalBits, magnitudeBits: accum.width + invType.width,
+                                   to: result, "result_t", layer: layer)
+        guard accum.width + invType.width <= 63 else {
+            throw UserError("softmax products of \(accum) and \(invType) need more than 63 bits", at: "layer '\(layer)'")
+        }
+        if softmax.implementation == .stable {
+            plan.kind = .stable
+            // inp_norm_t: ap_ufixed<W−1, I−1> for a signed input, ap_ufixed<W, I> for an unsigned one.
+            let norm = inputType.isSigned ? FixedPointType.ufixed(inputType.width - 1, inputType.integer - 1)
+                                          : FixedPointType.ufixed(inputType.width, inputType.integer)
+            guard norm.width >= 1 else { throw UserError("softmax input \(inputType) is too narrow", at: "layer '\(layer)'") }
+            plan.normCast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width + 1, to: norm, "inp_norm_t", layer: layer)
+            let expSize = inputType.isSigned ? min(softmax.tableSize, 1 << min(inputType.width - 1, 40)) : softmax.tableSize
+            let expBits = ceilLog2(expSize)
+            var expTable: [Int64] = []
+            for k in 0..<(1 << expBits) {
+                let value = valueOfIndex(k, bits: expBits, type: norm)
+                expTable.append(Int64(expType.convert(expf(-value * 1.0)).raw))
+            }
+            plan.expTable = storage.keep(expTable)
+            plan.expIndexWidth = norm.width
+            plan.expIndexShift = norm.width - expBits
+        } else {
+            plan.kind = .latency
+            let expBits = ceilLog2(softmax.tableSize)
+            var expTable: [Int64] = []
+            for k in 0..<(1 << expBits) {
+                let value = valueOfIndex(k, bits: expBits, type: inputType)
+                expTable.append(Int64(expType.convert(expf(value)).raw))
+            }
+            plan.expTable = storage.keep(expTable)
+            plan.expIndexWidth = inputType.width
+            plan.expIndexShift = inputType.width - expBits
+        }
+        return plan
+    }
+}
