@@ -125,7 +125,7 @@ extension KerasModel {
         }
     }
 
-    static func trainingQuantizer(_ value: JSONValue?, at location: String) throws -> Training.Quantizer? {
+    public static func trainingQuantizer(_ value: JSONValue?, at location: String) throws -> Training.Quantizer? {
         guard let parsed = try QKerasQuantizer.parse(value, at: location) else { return nil }
         switch parsed {
         case .quantizedBits(let q):
