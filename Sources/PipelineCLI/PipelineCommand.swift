@@ -9,6 +9,7 @@ struct PipelineCommand: ParsableCommand {
         commandName: "pipeline",
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
+            SimulateCommand.self,
             BenchCommand.self,
         ]
     )
@@ -35,6 +36,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (a JSON object on the last line with --json).",
-        subcommands: []
+        subcommands: [BenchSimulate.self]
     )
 }
