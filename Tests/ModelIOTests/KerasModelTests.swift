@@ -199,3 +199,23 @@ final class ThirdPartyFileTests: XCTestCase {
         XCTAssertEqual(outputs[2][1], 8, accuracy: 1e-6)
     }
 }
+
+final class PrunedWeightsTests: XCTestCase {
+    /// KERAS_3layer_70pruned_retrained_weights.h5: the same architecture with 70 % of all kernel
+    /// weights zero (pruned globally, so the fraction varies by layer).
+    func testPrunedWeightsLoadWithTheirZeros() throws {
+        let model = try KerasModel.load(json: Fixtures.require("\(Fixtures.kerasDirectory)/KERAS_3layer.json"),
+                                        weights: Fixtures.require("\(Fixtures.kerasDirectory)/KERAS_3layer_70pruned_retrained_weights.h5"))
+        let graph = try model.makeModelGraph()
+        var zeros = 0
+        var total = 0
+        for layer in graph.layers {
+            guard case .dense(let dense) = layer.operation else { continue }
+            zeros += dense.zeroWeightCount
+            total += dense.weights.count
+            XCTAssertGreaterThan(Double(dense.zeroWeightCount) / Double(dense.weights.count), 0.5, layer.name)
+        }
+        XCTAssertEqual(total, 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5)
+        XCTAssertEqual(Double(zeros) / Double(total), 0.7, accuracy: 0.03)
+    }
+}
