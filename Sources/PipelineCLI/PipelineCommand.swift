@@ -9,7 +9,13 @@ struct PipelineCommand: ParsableCommand {
         commandName: "pipeline",
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
+            TrainAndBuildCommand.self,
+            SweepCommand.self,
+            EvaluateCommand.self,
             BenchCommand.self,
+            EstimateCommand.self,
+            ReportCommand.self,
+            BuildCommand.self,
         ]
     )
 }
@@ -35,6 +41,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (a JSON object on the last line with --json).",
-        subcommands: []
+        subcommands: [BenchTrainCommand.self]
     )
 }
