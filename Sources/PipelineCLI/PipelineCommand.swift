@@ -10,6 +10,8 @@ struct PipelineCommand: ParsableCommand {
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
             BenchCommand.self,
+            CSimCommand.self,
+            ConvertCommand.self,
         ]
     )
 }
@@ -35,6 +37,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (a JSON object on the last line with --json).",
-        subcommands: []
+        subcommands: [
+            BenchConvertCommand.self,
+        ]
     )
 }
