@@ -321,6 +321,41 @@ public enum KerasConversion {
             throw UserError("no model given", at: configPath,
                             expected: "a model file argument, or KerasJson + KerasH5 (or KerasModel) in the config")
         }
-        return (keras, config, try keras.makeModelGraph(config: config))
+        var checked = config
+        checked.warnings += keras.unmatchedConfigEntries(config)
+        return (keras, checked, try keras.makeModelGraph(config: config))
+    }
+}
+
+extension KerasModel {
+    /// Names hls4ml gives this model's nodes: Keras names, generated `<dense>_<activation>` and
+    /// `<dense>_alpha` nodes, and the input.
+    public var hlsLayerNames: [String] {
+        var names: [String] = []
+        for layer in layers {
+            names.append(layer.name)
+            if layer.className == "Dense" || layer.className == "QDense" {
+                if let activation = layer.config["activation"]?.stringValue { names.append("\(layer.name)_\(activation)") }
+                names.append("\(layer.name)_alpha")
+            }
+        }
+        return names
+    }
+
+    /// Config entries that match nothing in this model (hls4ml ignores them silently, which hides
+    /// typos): `LayerName` keys that name no layer, `LayerType` keys that name no class in use.
+    public func unmatchedConfigEntries(_ config: HLSConfig) -> [String] {
+        let names = hlsLayerNames
+        var messages: [String] = []
+        for name in config.layerName.keys.sorted() where !names.contains(name) {
+            let near = nearestName(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+            messages.append("\(config.layerName[name]?.location ?? config.source ?? "config"): HLSConfig.LayerName.\(name) matches no layer\(near)")
+        }
+        let classes = ["InputLayer", "Dense", "QDense", "Activation", "QActivation", "Softmax", "BatchNormalization", "ApplyAlpha"]
+        for type in config.layerType.keys.sorted() where !classes.contains(type) {
+            let near = nearestName(to: type, in: classes).map { " (did you mean '\($0)'?)" } ?? ""
+            messages.append("\(config.layerType[type]?.location ?? config.source ?? "config"): HLSConfig.LayerType.\(type) matches no layer class\(near)")
+        }
+        return messages
     }
 }

@@ -25,6 +25,16 @@ extension KerasModel {
                     layers.append(.dense(name: layer.name, inputs: dense.inputSize, units: dense.units, kernel: kernel,
                                          bias: dense.bias, activation: dense.activation.rawValue))
                 }
+                // Record how it was trained, as Keras would (initializer, L1/L2 regularizer).
+                if var config = layers[layers.count - 1].config.objectValue {
+                    config["kernel_initializer"] = ["class_name": .string(Self.kerasClass(dense.kernelInitializer)),
+                                                    "config": dense.kernelInitializer == .zeros ? [:] : ["seed": nil]]
+                    let regularizer = dense.kernelRegularizer
+                    config["kernel_regularizer"] = regularizer.isNone
+                        ? .null
+                        : ["class_name": "L1L2", "config": ["l1": .double(Double(regularizer.l1)), "l2": .double(Double(regularizer.l2))]]
+                    layers[layers.count - 1].config = .object(config)
+                }
             case .activation(let activation):
                 layers.append(.activation(name: layer.name, function: activation.rawValue))
             case .quantizedActivation(let quantizer):
@@ -32,6 +42,16 @@ extension KerasModel {
             }
         }
         self = .sequential(name: name, inputSize: model.inputSize, layers: layers)
+    }
+
+    /// Keras class name of an initializer.
+    static func kerasClass(_ initializer: Training.Initializer) -> String {
+        switch initializer {
+        case .lecunUniform: return "LecunUniform"
+        case .glorotUniform: return "GlorotUniform"
+        case .heNormal: return "HeNormal"
+        case .zeros: return "Zeros"
+        }
     }
 
     /// A QKeras quantizer config object for a training quantizer.
@@ -62,7 +82,7 @@ extension KerasModel {
             let location = "layer '\(layer.name)'"
             switch layer.className {
             case "InputLayer":
-                if let shape = layer.config["batch_input_shape"]?.arrayValue, let last = shape.last?.intValue { inputSize = last }
+                if self.inputSize > 0 { inputSize = self.inputSize }  // batch_input_shape or Keras 3 batch_shape
             case "Dropout":
                 continue
             case "Dense", "QDense":
@@ -83,6 +103,10 @@ extension KerasModel {
                 weights[layer.name] = (kernel.values, layer.weight("bias")?.values ?? [Float](repeating: 0, count: units))
             case "Activation":
                 specs.append(.activation(layer.name, try Training.Activation.named(layer.config["activation"]?.stringValue ?? "linear", at: location)))
+            case "ReLU":
+                specs.append(.activation(layer.name, .relu))
+            case "Softmax":
+                specs.append(.activation(layer.name, .softmax))
             case "QActivation":
                 guard let quantizer = try Self.trainingQuantizer(layer.config["activation"], at: location) else {
                     throw UserError("QActivation without a quantizer", at: location)

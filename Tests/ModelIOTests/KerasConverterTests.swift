@@ -170,6 +170,28 @@ final class KerasConversionTests: XCTestCase {
         XCTAssertEqual(keras.layers.count, 9)
         XCTAssertEqual(hls.projectName, "myproject")
         XCTAssertEqual(graph.layers.last?.index, 13)
+        XCTAssertEqual(hls.warnings, [], "every LayerName of the tutorial config names a layer")
         assertUserError(try KerasConversion.convert(model: nil, config: nil), contains: "no model given")
+    }
+}
+
+final class ConfigMatchingTests: XCTestCase {
+    func testMisspeltLayerNamesAreReported() throws {
+        let model = try Fixtures.keras3Layer()
+        let config = try HLSConfig.parse(yaml: """
+        HLSConfig:
+          LayerName:
+            fc1_rleu:
+              ReuseFactor: 2
+            output_softmax_softmax:
+              Implementation: latency
+          LayerType:
+            Dens:
+              ReuseFactor: 4
+        """, source: "hls.yml")
+        let warnings = model.unmatchedConfigEntries(config)
+        XCTAssertEqual(warnings.count, 2)
+        XCTAssertTrue(warnings[0].contains("hls.yml:4") && warnings[0].contains("fc1_rleu") && warnings[0].contains("'fc1_relu'"), warnings[0])
+        XCTAssertTrue(warnings[1].contains("Dens") && warnings[1].contains("'Dense'"), warnings[1])
     }
 }
