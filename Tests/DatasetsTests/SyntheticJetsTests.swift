@@ -109,7 +109,7 @@ final class SyntheticJetsTests: XCTestCase {
         for name in ["s.csv", "s.arff", "s.npz"] {
             let path = dir.appendingPathComponent(name).path
             try SyntheticJets.write(d, to: path, format: try DatasetFormat.infer(fromPath: path))
-            XCTAssertEqual(try DatasetLoader.load(path: path).dataset, d, name)
+            XCTAssertEqual(try DatasetLoader.loadUncached(path: path).dataset, d, name)
         }
     }
 }
