@@ -108,6 +108,11 @@ public enum SyntheticJets {
         var second = -1
         var slope2 = 0.0, pivot2 = 0.0
         var family: Int  // noise family: 0 = C1/C2, 1 = N2/M2/D2(a=1), 2 = D2, 3 = C1(β=0)
+        /// Power law `u = e^(c0 + slope2·(second − pivot2)) · (a + anchorShift)^c1 · e^(spread·noise)`, fixed spread: for the
+        /// nonnegative C1/C2 observables (which vanish with the groomed mass: spikes at 0 as in real jets) and D2(β=2).
+        var powerLaw = false
+        var fixedSpread = 0.0
+        var anchorShift = 0.0
         /// c1_b0 is computed in physical units from zlogz: (1 − e^(c1·zlogz + c0 + spread·noise)) / 2, the form of
         /// (1 − Σz²)/2 with Σz² ≈ e^zlogz for even sharing; c1, c0 and the noise fitted to the per-class means/stds.
         var energySharing = false
@@ -117,11 +122,14 @@ public enum SyntheticJets {
     static let derived: [Derived] = [
         Derived(feature: 1, anchor: 0, c2: 0, c1: 1.25, c0: 1.2, family: 3, energySharing: true),        // c1_b0 <- zlogz
         Derived(feature: 6, anchor: 12, c2: 0, c1: 0.537, c0: 0.321 - 0.537 * 0.502, family: 2),             // d2_b1 <- n2_b1
-        Derived(feature: 2, anchor: 14, c2: 0.166, c1: 0.981, c0: 0.003, family: 0),                        // c1_b1 <- mass
-        Derived(feature: 3, anchor: 2, c2: 0.818, c1: 0.242, c0: -0.006, family: 0),                        // c1_b2 <- c1_b1
-        Derived(feature: 4, anchor: 14, c2: 0.606, c1: 0.669, c0: 0.017, second: 12, slope2: 0.26, pivot2: 0.61, family: 0),  // c2_b1 <- mass, n2_b1
-        Derived(feature: 5, anchor: 4, c2: 1.013, c1: -0.056, c0: 0.006, family: 0),                        // c2_b2 <- c2_b1
-        Derived(feature: 7, anchor: 6, c2: 0.431, c1: 0.619, c0: -0.056, family: 2),                        // d2_b2 <- d2_b1
+        // C1/C2: power laws fitted to the per-class quantiles (least squares over mean/std/median/p5/p95 of all classes).
+        Derived(feature: 2, anchor: 14, c2: 0, c1: 1.10, c0: 0.1749, family: 0, powerLaw: true, fixedSpread: 0.05),   // c1_b1 <- mass
+        Derived(feature: 3, anchor: 2, c2: 0, c1: 1.80, c0: 0.0469, family: 0, powerLaw: true, fixedSpread: 0.05),    // c1_b2 <- c1_b1
+        Derived(feature: 4, anchor: 14, c2: 0, c1: 0.95, c0: -0.0844, second: 12, slope2: 1.2, pivot2: 0.61, family: 0,
+                powerLaw: true, fixedSpread: 0.20),                                                                 // c2_b1 <- mass, n2_b1
+        Derived(feature: 5, anchor: 4, c2: 0, c1: 1.90, c0: -0.1702, family: 0, powerLaw: true, fixedSpread: 0.05),   // c2_b2 <- c2_b1
+        Derived(feature: 7, anchor: 6, c2: 0, c1: 2.10, c0: 0.0249, family: 2, powerLaw: true, fixedSpread: 0.10,
+                anchorShift: 0.1),                                                                                  // d2_b2 <- d2_b1
         Derived(feature: 9, anchor: 12, c2: 0.476, c1: 0.498, c0: 0.02, family: 1),                         // d2_a1_b2 <- n2_b1
         Derived(feature: 10, anchor: 12, c2: 0.631, c1: 0.274, c0: 0.065, family: 1),                       // m2_b1 <- n2_b1
         Derived(feature: 11, anchor: 12, c2: 1.096, c1: -0.177, c0: 0.04, family: 1),                       // m2_b2 <- n2_b1
@@ -217,6 +225,9 @@ public enum SyntheticJets {
         var lower: [Double]
         var upper: [Double]
         var familyWeight: Double
+        /// Features with a physical upper edge (c1_b0, d2_a1_b2, m2_b1, m2_b2, n2_b1, n2_b2).
+        var softEdge = [Bool](repeating: false, count: 16)
+        static let edgeWidth = 0.06
 
         static let pilotRowsPerClass = 40_000
         static let pilotSeed: UInt64 = 0x6A65_7473  // fixed: the calibration is part of the model, not of the user seed
@@ -231,6 +242,7 @@ public enum SyntheticJets {
             upper = [Double](repeating: 1.3, count: SyntheticJets.featureCount)
             for (feature, edge) in [(1, 0.49), (9, 0.35), (10, 0.185), (11, 0.12), (12, 0.44), (13, 0.31)] {
                 upper[feature] = (edge - offset[feature]) / slope[feature]
+                softEdge[feature] = true
             }
             upper[0] = 1.25
             familyWeight = SyntheticJets.familyNoiseWeight
@@ -263,7 +275,7 @@ public enum SyntheticJets {
                     var base = [Double](repeating: 0, count: n)
                     var sum = 0.0, sumSquares = 0.0
                     for r in 0..<n {
-                        base[r] = d.energySharing ? 0 : Self.base(d, u[classIndex], r * 16)
+                        base[r] = d.energySharing || d.powerLaw ? 0 : Self.base(d, u[classIndex], r * 16)
                         sum += base[r]; sumSquares += base[r] * base[r]
                     }
                     let mean = sum / Double(n), variance = max(0, sumSquares / Double(n) - mean * mean)
@@ -272,13 +284,15 @@ public enum SyntheticJets {
                     excess += max(0, target[1] * target[1] - variance) / Double(SyntheticJets.classCount)
                     bases.append(base)
                 }
-                offsets[index] = d.energySharing ? 0 : shift
-                spreads[index] = d.energySharing ? SyntheticJets.energySharingNoise : max(0.005, excess.squareRoot() * SyntheticJets.derivedNoiseScale)
+                offsets[index] = d.energySharing || d.powerLaw ? 0 : shift
+                spreads[index] = d.energySharing ? SyntheticJets.energySharingNoise
+                    : d.powerLaw ? d.fixedSpread : max(0.005, excess.squareRoot() * SyntheticJets.derivedNoiseScale)
                 for classIndex in 0..<SyntheticJets.classCount {
                     for r in 0..<n {
                         let noise = Self.noise(index, d, raw[classIndex], r * width, familyWeight)
                         u[classIndex][r * 16 + d.feature] = d.energySharing
                             ? Self.energySharing(d, u[classIndex][r * 16], spreads[index] * noise)
+                            : d.powerLaw ? Self.powerLaw(d, u[classIndex], r * 16, spreads[index] * noise)
                             : bases[classIndex][r] + offsets[index] + spreads[index] * noise
                     }
                 }
@@ -300,6 +314,16 @@ public enum SyntheticJets {
             let zlogz = JetFeatureStatistics.physicalOffset[0] + JetFeatureStatistics.physicalSlope[0] * zlogzU
             let c1b0 = 0.5 * (1 - exp(d.c1 * zlogz + d.c0 + noise))
             return (c1b0 - JetFeatureStatistics.physicalOffset[1]) / JetFeatureStatistics.physicalSlope[1]
+        }
+
+        @inline(__always) static func powerLaw(_ d: Derived, _ u: UnsafePointer<Double>, _ noise: Double) -> Double {
+            var exponent = d.c0 + d.c1 * log(max(u[d.anchor] + d.anchorShift, 1e-4)) + noise
+            if d.second >= 0 { exponent += d.slope2 * (u[d.second] - d.pivot2) }
+            return exp(exponent)
+        }
+
+        static func powerLaw(_ d: Derived, _ u: [Double], _ start: Int, _ noise: Double) -> Double {
+            u.withUnsafeBufferPointer { powerLaw(d, $0.baseAddress! + start, noise) }
         }
 
         static func base(_ d: Derived, _ u: [Double], _ start: Int) -> Double {
@@ -374,11 +398,18 @@ public enum SyntheticJets {
             for (index, d) in derived.enumerated() {
                 let noise = spreads[index] * Self.noise(index, d, UnsafePointer(raw), familyWeight)
                 out[d.feature] = d.energySharing ? Self.energySharing(d, out[d.anchor], noise)
+                    : d.powerLaw ? Self.powerLaw(d, UnsafePointer(out), noise)
                     : Self.base(d, UnsafePointer(out)) + offsets[index] + noise
             }
             for f in 0..<16 {
-                let u = min(upper[f], max(lower[f], out[f]))
-                out[f] = roundToSignificantDigits(JetFeatureStatistics.physicalOffset[f] + JetFeatureStatistics.physicalSlope[f] * u)
+                var u = out[f]
+                // Hard upper edges are approached smoothly (values pile up below the edge as in real jets).
+                if softEdge[f] && u > upper[f] - Self.edgeWidth {
+                    u = upper[f] - Self.edgeWidth * exp(-(u - upper[f] + Self.edgeWidth) / Self.edgeWidth)
+                }
+                u = min(upper[f], max(lower[f], u))
+                let physical = JetFeatureStatistics.physicalOffset[f] + JetFeatureStatistics.physicalSlope[f] * u
+                out[f] = roundToSignificantDigits(f == 0 ? physical : max(0, physical))
             }
             out[8] = out[6]  // d2_a1_b1_mmdt equals d2_b1_mmdt row by row in the real data
             out[15] = max(1, out[15].rounded())  // multiplicity is a count
