@@ -5,8 +5,13 @@ import Support
 public enum DatasetFormat: String, Sendable, CaseIterable, Codable {
     case arff, csv, npy, npz, hdf5
 
-    /// The format implied by a file name (`.arff`, `.csv`, `.npy`, `.npz`, `.h5`/`.hdf5`/`.z`).
+    /// The format implied by a file name (`.arff`, `.csv`, `.npy`, `.npz`, `.h5`/`.hdf5`/`.z`); a directory is
+    /// the tutorial's .npy folder.
     public static func infer(fromPath path: String) throws -> DatasetFormat {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            return .npy  // the tutorial's folder of X_train_val.npy, X_test.npy, ...
+        }
         let lower = path.lowercased()
         if lower.hasSuffix(".arff") { return .arff }
         if lower.hasSuffix(".csv") { return .csv }

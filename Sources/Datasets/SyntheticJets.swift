@@ -462,13 +462,14 @@ struct Xoshiro256 {
 }
 
 extension SyntheticJets {
-    /// Writes a dataset as .npz, .csv or .arff (atomically).
+    /// Writes a dataset as .npz, .csv, .arff or .h5 (the original `t_allpar_new` layout), atomically.
     public static func write(_ dataset: JetDataset, to path: String, format: DatasetFormat, float32: Bool = false) throws {
         switch format {
         case .npz: try NumPyDataset.writeNPZ(dataset, to: path, float32: float32)
         case .csv: try CSVReader.write(dataset, to: path)
         case .arff: try ARFFReader.write(dataset, to: path)
-        default: throw UserError("cannot write a dataset as .\(format.rawValue)", at: path, expected: ".npz, .csv or .arff")
+        case .hdf5: try HDF5JetReader.write(dataset, to: path)
+        case .npy: throw UserError("cannot write a dataset as a single .npy", at: path, expected: ".npz, .csv, .arff or .h5")
         }
     }
 }

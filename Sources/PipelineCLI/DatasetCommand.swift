@@ -13,18 +13,18 @@ struct DatasetCommand: ParsableCommand {
 
     struct Synth: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write SYNTHETIC jets (16 features, classes g,q,t,w,z) to FILE (.npz, .csv or .arff).")
+            abstract: "Write SYNTHETIC jets (16 features, classes g,q,t,w,z) to FILE (.npz, .csv, .arff or .h5).")
 
         @Option(help: "Number of jets.") var rows: Int = SyntheticJets.defaultRows
         @Option(help: "Seed; the same rows and seed give the same file.") var seed: UInt64 = 42
-        @Option(help: "Output file; the format follows the extension (.npz, .csv, .arff).") var output: String
+        @Option(help: "Output file; the format follows the extension (.npz, .csv, .arff, .h5).") var output: String
         @Flag(help: "Store X as float32 in .npz (default float64).") var float32 = false
 
         func run() throws {
             guard rows > 0 else { throw UserError("--rows must be positive (got \(rows))", expected: "a number of jets such as 830000") }
             let format = try DatasetFormat.infer(fromPath: output)
-            guard [.npz, .csv, .arff].contains(format) else {
-                throw UserError("synthetic output cannot be written as .\(format.rawValue)", at: output, expected: "a .npz, .csv or .arff file")
+            guard [.npz, .csv, .arff, .hdf5].contains(format) else {
+                throw UserError("synthetic output cannot be written as .\(format.rawValue)", at: output, expected: "a .npz, .csv, .arff or .h5 file")
             }
             let start = Date()
             let dataset = SyntheticJets.generate(rows: rows, seed: seed)

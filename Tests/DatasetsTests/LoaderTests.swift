@@ -208,7 +208,7 @@ final class NumPyLoaderTests: XCTestCase {
         // '<U1': one UTF-32LE code unit per element.
         try handNPY(descr: "<U1", shape: "(5,)", payload: littleEndian(Array("gqtwz".unicodeScalars.map(\.value))))
             .write(to: dir.appendingPathComponent("classes.npy"))
-        let loaded = try DatasetLoader.loadUncached(path: dir.path, format: .npy)
+        let loaded = try DatasetLoader.loadUncached(path: dir.path)  // a directory is the tutorial's .npy folder
         XCTAssertEqual(loaded.dataset.labels, [0, 3, 2, 4, 3])
         XCTAssertEqual(loaded.predefinedTrainCount, 3)
         XCTAssertEqual(loaded.dataset.value(row: 4, column: 14), 79.725777)

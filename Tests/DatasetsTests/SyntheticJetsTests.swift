@@ -106,7 +106,7 @@ final class SyntheticJetsTests: XCTestCase {
     func testWritersProduceLoadableFiles() throws {
         let dir = try temporaryDirectory()
         let d = SyntheticJets.generate(rows: 500, seed: 3)
-        for name in ["s.csv", "s.arff", "s.npz"] {
+        for name in ["s.csv", "s.arff", "s.npz"] {  // (.h5 is covered by HDF5JetTests.testWriterRoundTrip)
             let path = dir.appendingPathComponent(name).path
             try SyntheticJets.write(d, to: path, format: try DatasetFormat.infer(fromPath: path))
             XCTAssertEqual(try DatasetLoader.loadUncached(path: path).dataset, d, name)
