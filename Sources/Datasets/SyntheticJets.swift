@@ -113,6 +113,9 @@ public enum SyntheticJets {
         var powerLaw = false
         var fixedSpread = 0.0
         var anchorShift = 0.0
+        /// Share of the noise anti-correlated with D2's own noise: given N2, real M2 moves against D2 (their
+        /// correlation is +0.36 although both follow N2 at +0.90 and +0.71).
+        var againstD2 = 0.0
         /// c1_b0 is computed in physical units from zlogz: (1 − e^(c1·zlogz + c0 + spread·noise)) / 2, the form of
         /// (1 − Σz²)/2 with Σz² ≈ e^zlogz for even sharing; c1, c0 and the noise fitted to the per-class means/stds.
         var energySharing = false
@@ -130,9 +133,9 @@ public enum SyntheticJets {
         Derived(feature: 5, anchor: 4, c2: 0, c1: 1.90, c0: -0.1702, family: 0, powerLaw: true, fixedSpread: 0.05),   // c2_b2 <- c2_b1
         Derived(feature: 7, anchor: 6, c2: 0, c1: 2.10, c0: 0.0249, family: 2, powerLaw: true, fixedSpread: 0.10,
                 anchorShift: 0.1),                                                                                  // d2_b2 <- d2_b1
-        Derived(feature: 9, anchor: 12, c2: 0.476, c1: 0.498, c0: 0.02, family: 1),                         // d2_a1_b2 <- n2_b1
-        Derived(feature: 10, anchor: 12, c2: 0.631, c1: 0.274, c0: 0.065, family: 1),                       // m2_b1 <- n2_b1
-        Derived(feature: 11, anchor: 12, c2: 1.096, c1: -0.177, c0: 0.04, family: 1),                       // m2_b2 <- n2_b1
+        Derived(feature: 9, anchor: 12, c2: 0.476, c1: 0.498, c0: 0.02, family: 1, againstD2: 0.3),         // d2_a1_b2 <- n2_b1
+        Derived(feature: 10, anchor: 12, c2: 0.631, c1: 0.274, c0: 0.065, family: 1, againstD2: 0.6),       // m2_b1 <- n2_b1
+        Derived(feature: 11, anchor: 12, c2: 1.096, c1: -0.177, c0: 0.04, family: 1, againstD2: 0.6),       // m2_b2 <- n2_b1
         Derived(feature: 13, anchor: 12, c2: 0.82, c1: 0.218, c0: -0.022, family: 1),                       // n2_b2 <- n2_b1
     ]
     static let noiseFamilies = 4
@@ -331,7 +334,10 @@ public enum SyntheticJets {
         }
 
         @inline(__always) static func noise(_ index: Int, _ d: Derived, _ raw: UnsafePointer<Double>, _ weight: Double) -> Double {
-            weight.squareRoot() * raw[16 + derived.count + d.family] + (1 - weight).squareRoot() * raw[16 + index]
+            let own = weight.squareRoot() * raw[16 + derived.count + d.family] + (1 - weight).squareRoot() * raw[16 + index]
+            if d.againstD2 == 0 { return own }
+            let d2 = weight.squareRoot() * raw[16 + derived.count + 2] + (1 - weight).squareRoot() * raw[16 + 1]  // derived[1] = d2_b1
+            return (1 - d.againstD2 * d.againstD2).squareRoot() * own - d.againstD2 * d2
         }
 
         static func noise(_ index: Int, _ d: Derived, _ raw: [Double], _ start: Int, _ weight: Double) -> Double {
