@@ -155,6 +155,22 @@ final class ARFFLoaderTests: XCTestCase {
         XCTAssertEqual(loaded.droppedRows.examples.last?.description, "line 28: unknown label 'h'")
     }
 
+    func testClassAttributeFirstAndExtraAttributes() throws {
+        // Columns are found by name: class first, an extra string attribute, features in reverse order.
+        var text = "@relation jets\n@attribute class {z,w,t,q,g}\n@attribute id STRING\n"
+        for name in JetDataset.standardFeatureNames.reversed() { text += "@attribute \(name) real\n" }
+        text += "@data\n"
+        for (k, row) in factsRows.enumerated() {
+            text += "\(row.1),'jet \(k), quoted',\(row.0.split(separator: ",").reversed().joined(separator: ","))\n"
+        }
+        let dir = try temporaryDirectory()
+        let d = try DatasetLoader.loadUncached(path: write(text, "jets.arff", in: dir)).dataset
+        XCTAssertEqual(d.classNames, ["g", "q", "t", "w", "z"])  // sorted, whatever the declaration order
+        XCTAssertEqual(d.labels, [0, 3, 2, 4, 3])
+        XCTAssertEqual(d.value(row: 0, column: 0), -2.935125)
+        XCTAssertEqual(d.value(row: 3, column: 15), 39)
+    }
+
     func testHeaderErrors() throws {
         let dir = try temporaryDirectory()
         let noFeature = arffText(rows: [factsRows[0].0 + ",g"]).replacingOccurrences(of: "n2_b2_mmdt", with: "n2b2")
@@ -264,6 +280,30 @@ final class NumPyLoaderTests: XCTestCase {
         flipped[200] ^= 0xFF
         try Data(flipped).write(to: URL(fileURLWithPath: path))
         assertUserError(["CRC"]) { _ = try DatasetLoader.loadUncached(path: path) }
+    }
+
+    func testNPZFeatureNamesSelectColumnsAndMissingFeatureIsNamed() throws {
+        // X columns in reverse order, described by feature_names; integer labels; classes as '<U1'.
+        let names = Array(JetDataset.standardFeatureNames.reversed())
+        let rows = factsRows.map { Array($0.0.split(separator: ",").map { Double($0)! }.reversed()) }
+        let labels: [Double] = [0, 3, 2, 4, 3]
+        func members(_ featureNames: [String]) throws -> [UInt8] {
+            try ZipArchive.write([
+                .init(name: "X.npy", data: NumPyArray.float64(rows.flatMap { $0 }, shape: [5, 16]).serialized()),
+                .init(name: "y.npy", data: NumPyArray.int64(labels, shape: [5]).serialized()),
+                .init(name: "classes.npy", data: NumPyArray.unicode(["g", "q", "t", "w", "z"]).serialized()),
+                .init(name: "feature_names.npy", data: NumPyArray.unicode(featureNames).serialized()),
+            ])
+        }
+        let dir = try temporaryDirectory()
+        let url = dir.appendingPathComponent("jets.npz")
+        try Data(try members(names)).write(to: url)
+        let d = try DatasetLoader.loadUncached(path: url.path).dataset
+        XCTAssertEqual(d.featureNames, JetDataset.standardFeatureNames)
+        XCTAssertEqual(d.value(row: 2, column: 14), 162.144669)
+        XCTAssertEqual(d.labels, [0, 3, 2, 4, 3])
+        try Data(try members(names.map { $0 == "multiplicity" ? "nconst" : $0 })).write(to: url)
+        assertUserError(["feature 'multiplicity' is missing"]) { _ = try DatasetLoader.loadUncached(path: url.path) }
     }
 
     func testCRC32KnownValue() {
