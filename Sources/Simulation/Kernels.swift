@@ -121,7 +121,8 @@ extension Simulator {
                     case .wrap16 where !counting: Self.denseWrap16(plan, current, next, accumulators16, broadcast16, &resultCount)
                     case .wrap32 where !counting: Self.denseWrap32(plan, current, next, accumulators32, &resultCount)
                     case .wrap64 where !counting: Self.denseWrap64(plan, current, next, accumulators, &resultCount)
-                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount)
+                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount,
+                                               generic: options.forceGenericCasts)
                     }
                 case .relu(let cast):
                     // relu(x) = res_T(max(x, 0)) since every cast maps 0 to 0; branch-free on the TRN/WRAP path.
@@ -195,12 +196,37 @@ extension Simulator {
     /// Every cast in order: bias, then per input (in `order`) the product cast and the sum cast.
     @inline(__always)
     static func denseGeneral(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
-                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int) {
+                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int,
+                             generic: Bool) {
         let plan = pointer.pointee
         let nOut = plan.nOut
         for j in 0..<nOut { acc[j] = plan.biasAccum[j] }
         accumulatorCount += plan.biasOverflows
         let productCast = plan.productCast, sumCast = plan.sumCast
+        if !generic, plan.mode != .general, plan.productShift >= 0, plan.productShift < 64, sumCast.target.isSigned {
+            // TRN/WRAP product casts into a signed WRAP accumulator, inlined: floor, wrap, add, wrap,
+            // counting each wrap, in the firmware's order (the number of wraps depends on it).
+            let shift = Int64(plan.productShift), unused = Int64(plan.accumUnused)
+            var wraps = 0
+            for position in 0..<plan.nIn {
+                let i = plan.order[position]
+                let xi = x[i]
+                if xi == 0 { continue } // adds 0: nothing changes, nothing wraps
+                let row = plan.weights + i * nOut
+                for j in 0..<nOut {
+                    let aligned = (xi &* row[j]) &>> shift
+                    let product = (aligned &<< unused) &>> unused
+                    let sum = acc[j] &+ product
+                    let wrapped = (sum &<< unused) &>> unused
+                    wraps &+= (product != aligned ? 1 : 0) &+ (wrapped != sum ? 1 : 0)
+                    acc[j] = wrapped
+                }
+            }
+            accumulatorCount += wraps
+            finishResult(plan.resultCast, acc, nOut, &resultCount)
+            for j in 0..<nOut { y[j] = acc[j] }
+            return
+        }
         for position in 0..<plan.nIn {
             let i = plan.order[position]
             let xi = x[i]
