@@ -2,7 +2,7 @@ import XCTest
 import Foundation
 import FixedPoint
 import ModelGraph
-import Simulation
+@testable import Simulation
 import Support
 
 /// Whole small networks computed twice: by the Swift simulator and by a C++ program (written here,
@@ -99,6 +99,13 @@ final class VendorNetworkTests: XCTestCase {
                    final: .softmax(.stable, tableSize: 256, exp: .fixed(16, 6, .rnd, .sat), inv: .fixed(18, 4, .rnd, .sat),
                                    accum: .fixed(18, 8, .rnd, .sat), invInput: .fixed(16, 7, .rnd, .sat), table: .fixed(18, 8)),
                    finalResult: .fixed(16, 6), inputScale: 8, weightScale: 4),
+            // 8: 64-bit accumulators and 40-bit weights (the 128-bit path), saturating and wrapping.
+            Config(input: .fixed(32, 12), weight1: .fixed(40, 10), accum1: .fixed(64, 24, .rnd, .sat), result1: .fixed(40, 20),
+                   activation: .relu, activationResult: .ufixed(30, 15, .rnd, .sat),
+                   weight2: .fixed(24, 4), accum2: .fixed(64, 30), result2: .fixed(16, 6, .rnd, .sat),
+                   final: .softmax(.stable, tableSize: 1024, exp: tables, inv: tables, accum: .fixed(18, 8, .rnd, .sat),
+                                   invInput: tables, table: .fixed(18, 8)),
+                   finalResult: f16, inputScale: 3),
         ]
     }
 
@@ -439,6 +446,10 @@ final class VendorNetworkTests: XCTestCase {
             }
             // Guard against a vacuous comparison: outputs must vary between rows.
             let distinctRows = Set((0..<samples).map { vendor[($0 * Self.nOut)..<(($0 + 1) * Self.nOut)].map(\.bitPattern) })
+            if index == 8 {
+                let simulator = try Simulator(graph: graph)
+                XCTAssertTrue(simulator.steps.contains { if case .dense(let plan) = $0.plan { return plan.pointee.mode == .wide128 } else { return false } })
+            }
             if index == 6 {
                 // The wide-input softmax collapses (facts §3.6.5): 38-bit logits index the exp table in buckets
                 // of 128, so nearly every row gives 0.2001953125 everywhere — reproduced by both sides.
