@@ -195,3 +195,54 @@ final class ConfigMatchingTests: XCTestCase {
         XCTAssertTrue(warnings[1].contains("Dens") && warnings[1].contains("'Dense'"), warnings[1])
     }
 }
+
+final class ConfigFromKerasTests: XCTestCase {
+    /// granularity 'name' → everything "auto" → widths from the arithmetic, exactly the examples of
+    /// facts §4.5 (16→64: fixed<37,17>; 64→32: fixed<39,19>; 32→32 and 32→5: fixed<38,18>), except that
+    /// the Dense feeding the softmax gets fixed<16,6,RND,SAT> instead of collapsing the softmax.
+    func testNameGranularityInfersTheDocumentedWidths() throws {
+        let model = try Fixtures.keras3Layer()
+        let config = try HLSConfig.fromKerasModel(model, granularity: .name)
+        XCTAssertEqual(config.layerName["fc1_relu"]?.precision?.variables["accum"], .auto)
+        XCTAssertEqual(config.layerName["output_softmax_softmax"]?.implementation, .stable)
+        XCTAssertEqual(model.unmatchedConfigEntries(config), [])
+        let graph = try model.makeModelGraph(config: config)
+        var accumulators: [String] = []
+        var results: [String] = []
+        for layer in graph.layers {
+            if case .dense(let dense) = layer.operation { accumulators.append(dense.accumType.description) }
+            results.append(layer.resultType.description)
+        }
+        XCTAssertEqual(accumulators, ["fixed<37,17>", "fixed<39,19>", "fixed<38,18>", "fixed<38,18>"])
+        XCTAssertEqual(results, ["fixed<37,17>", "fixed<16,6>", "fixed<39,19>", "fixed<16,6>", "fixed<38,18>", "fixed<16,6>",
+                                 "fixed<16,6,RND,SAT>", "fixed<16,6>"])
+        guard case .softmax(let softmax) = graph.layers[7].operation else { return XCTFail() }
+        XCTAssertEqual(softmax.accumType, .fixed(.fixed(18, 8, .rnd, .sat)))
+    }
+
+    /// QKeras + granularity 'name': weight types from the quantizers, ReLU outputs ufixed<6,0,RND_CONV,SAT>, and
+    /// by hand: fc1 (fixed<16,6> in, fixed<6,1> w/b, 16 inputs): W = 6+16+4 = 26, I = 1+6+4 = 11 → I 12, W 12+15 = 27;
+    /// fc2 (ufixed<6,0> in, 64 inputs): W = 6+6+6 = 18, I = 1+0+6 = 7 → I 8, W 8+11 = 19.
+    func testQKerasNameGranularity() throws {
+        let model = try Fixtures.qkeras3Layer()
+        let graph = try model.makeModelGraph(config: try HLSConfig.fromKerasModel(model, granularity: .name))
+        XCTAssertEqual(graph.layers.map(\.index), [2, 4, 5, 7, 8, 10, 11, 13])
+        guard case .dense(let fc1) = graph.layers[0].operation, case .dense(let fc2) = graph.layers[2].operation else { return XCTFail() }
+        XCTAssertEqual(fc1.weightType, .fixed(.fixed(6, 1)))
+        XCTAssertEqual(fc1.accumType, .fixed(.fixed(27, 12)))
+        XCTAssertEqual(graph.layers[0].resultType, .fixed(.fixed(27, 12)), "fc1_linear (auto) merged into fc1")
+        XCTAssertEqual(graph.layers[1].resultType, .fixed(.ufixed(6, 0, .rndConv, .sat)))
+        XCTAssertEqual(fc2.accumType, .fixed(.fixed(19, 8)))
+    }
+
+    func testModelAndTypeGranularity() throws {
+        let model = try Fixtures.keras3Layer()
+        let plain = try HLSConfig.fromKerasModel(model, defaultPrecision: .fixed(10, 4), defaultReuseFactor: 4,
+                                                 maximumPrecision: .fixed(24, 12))
+        XCTAssertTrue(plain.layerName.isEmpty && plain.layerType.isEmpty)
+        XCTAssertEqual(plain.reuseFactor(layer: "fc1_relu", types: ["Dense"]), 4)
+        XCTAssertEqual(plain.maximumPrecision, .fixed(.fixed(24, 12)))
+        let typed = try HLSConfig.fromKerasModel(model, granularity: .type)
+        XCTAssertEqual(Set(typed.layerType.keys), ["InputLayer", "Dense", "Activation", "Softmax"])
+    }
+}
