@@ -258,3 +258,26 @@ final class ArchitectureVariantsTests: XCTestCase {
                         contains: "no layers after the input")
     }
 }
+
+final class ChunkedAttributeTests: XCTestCase {
+    /// Keras splits `weight_names`/`layer_names` over 64 KiB into `weight_names0`, `weight_names1`, ...
+    func testChunkedWeightNames() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chunked-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = KerasModel.sequential(inputSize: 2, layers: [.dense(name: "d", inputs: 2, units: 1, kernel: [1, 2], bias: [3])])
+        try model.writeWeightsH5(to: path)
+        let file = try HDF5File.open(path: path, writable: true)
+        try file.writeAttribute("weight_names0", of: "d", value: .strings(["d/kernel:0"]))
+        try file.writeAttribute("weight_names1", of: "d", value: .strings(["d/bias:0"]))
+        try file.deleteAttribute("weight_names", of: "d")
+        file.close()
+        let chunked = try HDF5File.open(path: path)
+        XCTAssertNil(try chunked.readAttribute("weight_names", of: "d"))
+        XCTAssertEqual(try KerasModel.kerasStringList(chunked, "weight_names", of: "d"), ["d/kernel:0", "d/bias:0"])
+        let json = path + ".json"
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        try model.writeArchitectureJSON(to: json)
+        XCTAssertEqual(try KerasModel.load(json: json, weights: path), model)
+        chunked.close()
+    }
+}
