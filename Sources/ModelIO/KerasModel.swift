@@ -84,8 +84,13 @@ public struct KerasModel: Sendable, Equatable {
     /// Loads a model: a `.json` architecture (then `weights` is required) or a single-file Keras `.h5`
     /// (then `weights`, if given, overrides the stored weights).
     public static func load(path: String, weights: String? = nil) throws -> KerasModel {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw UserError("file not found", at: path, expected: "a Keras model (.json architecture or .h5 file)")
+        }
+        if isDirectory.boolValue {
+            throw UserError("is a directory (a TensorFlow SavedModel?), which is not supported", at: path,
+                            expected: "a Keras .h5 file (model.save('model.h5')) or an architecture .json with --weights")
         }
         guard let head = FileHandle(forReadingAtPath: path)?.readData(ofLength: 8) else {
             throw UserError("cannot read file", at: path)
