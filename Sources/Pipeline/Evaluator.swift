@@ -20,7 +20,7 @@ public enum Evaluator {
             var text = "\(samples) jets from \(dataset)\n"
             text += "model      accuracy  " + names.map { "AUC \($0)  " }.joined() + "\n"
             for (label, metrics) in [("float", float), ("firmware", firmware)] {
-                text += String(format: "%-9@  %8.4f  ", label as NSString, metrics.accuracy)
+                text += label.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "  %8.4f  ", metrics.accuracy)
                 text += names.map { String(format: "%6.4f  ", metrics.auc[$0] ?? 0) }.joined() + "\n"
             }
             return text

@@ -496,7 +496,8 @@ public final class PipelineRunner: @unchecked Sendable {
         func line(_ label: String, _ value: ClassifierMetrics?) {
             guard let value else { return }
             let aucs = value.auc.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }.joined(separator: " ")
-            lines.append(String(format: "  %-10@ accuracy %.4f   AUC %@", label as NSString, value.accuracy, aucs))
+            let padded = label.padding(toLength: 10, withPad: " ", startingAt: 0)
+            lines.append("  \(padded) " + String(format: "accuracy %.4f   AUC ", value.accuracy) + aucs)
         }
         line("float", metrics.float)
         line("pruned", metrics.pruned)

@@ -12,10 +12,14 @@ struct PipelineCommand: ParsableCommand {
             TrainAndBuildCommand.self,
             SweepCommand.self,
             EvaluateCommand.self,
-            BenchCommand.self,
+            DatasetCommand.self,
+            ConvertCommand.self,
+            SimulateCommand.self,
+            CSimCommand.self,
             EstimateCommand.self,
             ReportCommand.self,
             BuildCommand.self,
+            BenchCommand.self,
         ]
     )
 }
@@ -41,6 +45,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (a JSON object on the last line with --json).",
-        subcommands: [BenchTrainCommand.self]
+        subcommands: [BenchTrainCommand.self, BenchSimulate.self, BenchConvertCommand.self]
     )
 }

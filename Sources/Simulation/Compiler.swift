@@ -151,11 +151,14 @@ enum Compiler {
                 mode = .wrap16
             }
         }
+        let preshifted = mode == .wrap16 && weights.allSatisfy { Int16(exactly: $0 << (16 - shift)) != nil }
         return DensePlan(
             nIn: dense.inputs, nOut: dense.outputs,
             weights: storage.keep(weights),
             weights32: storage.keep(mode == .wrap32 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
-            weights16: storage.keep(mode == .wrap16 ? weights.map { Int16(truncatingIfNeeded: $0) } : []),
+            weights16: storage.keep(mode != .wrap16 ? [] : preshifted ? weights.map { Int16($0 << (16 - shift)) }
+                                                              : weights.map { Int16(truncatingIfNeeded: $0) }),
+            preshifted: preshifted,
             biasAccum16: storage.keep(mode == .wrap16 ? biasAccum.map { Int16(truncatingIfNeeded: $0) } : []),
             biasAccum: storage.keep(biasAccum),
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),

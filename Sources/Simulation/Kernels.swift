@@ -89,7 +89,7 @@ extension Simulator {
             sizes[k] = (steps[k].inputSize, steps[k].outputSize, steps[k].inputType.fractionalBits, steps[k].outputType.fractionalBits)
         }
         let accumulators16 = UnsafeMutablePointer<UInt16>.allocate(capacity: width)
-        let broadcast16 = UnsafeMutablePointer<Int16>.allocate(capacity: width)
+        let broadcast16 = UnsafeMutablePointer<Int16>.allocate(capacity: 4 * width)
         defer { accumulators16.deallocate(); broadcast16.deallocate() }
         let logitsStep = shared.logits == nil ? -1 : (softmaxStep ?? -1)
         let tracing = !shared.trace.isEmpty
@@ -253,21 +253,62 @@ extension Simulator {
         let nOut = plan.nOut
         let bias = plan.biasAccum16
         for j in 0..<nOut { acc[j] = UInt16(bitPattern: bias[j]) }
+        // Four non-zero inputs per pass over the outputs (one load/store of each accumulator per four
+        // products). After a ReLU about half the inputs are zero: they are skipped via a bit mask; a
+        // missing fourth input is padded with x = 0, which adds nothing.
+        let b0 = broadcast, b1 = broadcast + nOut, b2 = broadcast + 2 * nOut, b3 = broadcast + 3 * nOut
         let right = UInt16(truncatingIfNeeded: plan.productShift)
         let left = 16 &- right
-        for i in 0..<plan.nIn {
-            let xi = Int16(truncatingIfNeeded: x[i])
-            if xi == 0 { continue }
-            // x is broadcast through memory: with a vector load LLVM recognizes the 16-bit
-            // multiply-high / multiply-low patterns (pmulhw / pmullw) instead of 32-bit products.
-            for j in 0..<nOut { broadcast[j] = xi }
-            let row = plan.weights16 + i * nOut
-            for j in 0..<nOut {
-                let weight = row[j], input = broadcast[j]
-                let high = UInt16(truncatingIfNeeded: (Int32(input) &* Int32(weight)) &>> 16)
-                let low = UInt16(bitPattern: input &* weight)
-                acc[j] &+= (high &<< left) &+ (low &>> right)
+        let preshifted = plan.preshifted
+        var base = 0
+        while base < plan.nIn {
+            let block = min(64, plan.nIn - base)
+            var mask: UInt64 = 0
+            for bit in 0..<block {
+                // 1 when x ≠ 0, computed without a branch (the sign bit of v | −v).
+                let v = UInt64(bitPattern: x[base + bit])
+                mask |= ((v | (0 &- v)) &>> 63) &<< UInt64(bit)
             }
+            while mask != 0 {
+                var inputs: (Int16, Int16, Int16, Int16) = (0, 0, 0, 0)
+                var rows: (Int, Int, Int, Int) = (0, 0, 0, 0)
+                @inline(__always) func take() -> (Int16, Int) {
+                    if mask == 0 { return (0, 0) }
+                    let i = base + mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    return (Int16(truncatingIfNeeded: x[i]), i * nOut)
+                }
+                (inputs.0, rows.0) = take()
+                (inputs.1, rows.1) = take()
+                (inputs.2, rows.2) = take()
+                (inputs.3, rows.3) = take()
+                // x is broadcast through memory: with vector loads LLVM recognizes the 16-bit
+                // multiply-high / multiply-low patterns (pmulhw / pmullw) instead of 32-bit products.
+                for j in 0..<nOut { b0[j] = inputs.0; b1[j] = inputs.1; b2[j] = inputs.2; b3[j] = inputs.3 }
+                let r0 = plan.weights16 + rows.0, r1 = plan.weights16 + rows.1
+                let r2 = plan.weights16 + rows.2, r3 = plan.weights16 + rows.3
+                if preshifted {
+                    // w·2^(16−sh): the high half alone is floor(x·w / 2^sh).
+                    for j in 0..<nOut {
+                        let p0 = UInt16(truncatingIfNeeded: (Int32(b0[j]) &* Int32(r0[j])) &>> 16)
+                        let p1 = UInt16(truncatingIfNeeded: (Int32(b1[j]) &* Int32(r1[j])) &>> 16)
+                        let p2 = UInt16(truncatingIfNeeded: (Int32(b2[j]) &* Int32(r2[j])) &>> 16)
+                        let p3 = UInt16(truncatingIfNeeded: (Int32(b3[j]) &* Int32(r3[j])) &>> 16)
+                        acc[j] &+= (p0 &+ p1) &+ (p2 &+ p3)
+                    }
+                } else {
+                    // p = x·w = high·2^16 + low: floor(p / 2^sh) = high·2^(16−sh) + (low >> sh).
+                    @inline(__always) func term(_ input: Int16, _ weight: Int16) -> UInt16 {
+                        let high = UInt16(truncatingIfNeeded: (Int32(input) &* Int32(weight)) &>> 16)
+                        let low = UInt16(bitPattern: input &* weight)
+                        return (high &<< left) &+ (low &>> right)
+                    }
+                    for j in 0..<nOut {
+                        acc[j] &+= (term(b0[j], r0[j]) &+ term(b1[j], r1[j])) &+ (term(b2[j], r2[j]) &+ term(b3[j], r3[j]))
+                    }
+                }
+            }
+            base += 64
         }
         let unused = Int64(plan.accumUnused)
         for j in 0..<nOut { y[j] = (Int64(Int16(bitPattern: acc[j])) &<< unused) &>> unused }

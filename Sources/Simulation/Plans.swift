@@ -78,6 +78,9 @@ struct DensePlan: @unchecked Sendable {
     var weights: UnsafePointer<Int64>
     var weights32: UnsafePointer<Int32>
     var weights16: UnsafePointer<Int16>
+    /// wrap16 only: the weights are stored as w·2^(16−sh) (all fit in 16 bits), so the high half of
+    /// one 16×16-bit product is already floor(x·w / 2^sh).
+    var preshifted: Bool
     var biasAccum16: UnsafePointer<Int16>
     /// `accum_t(bias)`, and how many of those casts overflow (counted once per sample).
     var biasAccum: UnsafePointer<Int64>

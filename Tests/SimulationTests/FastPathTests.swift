@@ -46,6 +46,13 @@ final class FastPathTests: XCTestCase {
     }
 
     func testSixteenBitLanes() throws {
+        // Both 16-bit variants occur in the benchmark model: fc1 has weights ≥ 0.5 (w·2^6 overflows 16 bits,
+        // so high/low halves are combined), the later layers store pre-shifted weights.
+        let benchmark = try Simulator(graph: SimulationBenchmark.jetTaggerGraph(seed: 99))
+        let preshifted: [Bool] = benchmark.steps.compactMap {
+            if case .dense(let plan) = $0.plan { return plan.pointee.preshifted } else { return nil }
+        }
+        XCTAssertEqual(preshifted, [false, true, true, true])
         try check(graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .fixed(16, 6)),
                   modes: [.wrap16, .wrap16, .wrap16, .wrap16])
         try check(graph(input: .fixed(12, 4), weight: .fixed(8, 2), accum: .fixed(14, 5), result: .ufixed(10, 4)),
