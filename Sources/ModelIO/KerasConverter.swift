@@ -136,11 +136,10 @@ private struct GraphBuilder {
                 case .number(1):
                     weights = q.quantize(weights)
                 case .number(let value):
-                    // Numeric alpha: the kernel is alpha·(grid values); factorize the constant out.
+                    // Numeric alpha: kernel_q = alpha·(grid value); the Dense keeps the grid values
+                    // (exact in fixed<bits, integer+1>) and ApplyAlpha multiplies by alpha.
                     weights = q.quantize(weights)
-                    let scale = Float(value)
-                    weights = weights.map { $0 / scale }
-                    alpha = ([Float](repeating: scale, count: units), [], false)
+                    alpha = ([Float](repeating: Float(value), count: units), [], false)
                 case .none, .auto, .autoPo2:
                     // QDense turns alpha=None into 'auto_po2' (facts §3.8).
                     let powerOfTwo = q.alpha != .auto

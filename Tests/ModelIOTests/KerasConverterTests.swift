@@ -246,3 +246,21 @@ final class ConfigFromKerasTests: XCTestCase {
         XCTAssertEqual(Set(typed.layerType.keys), ["InputLayer", "Dense", "Activation", "Softmax"])
     }
 }
+
+final class NumericAlphaTests: XCTestCase {
+    /// quantized_bits(4, 0, alpha=0.5): grid step 1/8; x = 0.3 → round(2.4) = 2 → kernel_q = 0.5·2/8 = 0.125.
+    /// The Dense keeps the grid value 0.25 and ApplyAlpha multiplies by 0.5.
+    func testNumericAlphaFactorization() throws {
+        let layer = KerasLayer.qDense(name: "fc", inputs: 1, units: 2, kernel: [0.3, -0.8], bias: [0.25, 0],
+                                      kernelQuantizer: KerasLayer.quantizedBits(bits: 4, integer: 0, alpha: 0.5),
+                                      biasQuantizer: KerasLayer.quantizedBits(bits: 4, integer: 0))
+        let graph = try KerasModel.sequential(inputSize: 1, layers: [layer]).makeModelGraph()
+        guard case .dense(let dense) = graph.layers[0].operation, case .batchNormalization(let alpha) = graph.layers[1].operation else {
+            return XCTFail()
+        }
+        XCTAssertEqual(dense.weights, [0.25, -0.75], "−0.8·8 = −6.4 → −6")
+        XCTAssertEqual(alpha.scale, [0.5, 0.5])
+        XCTAssertEqual(alpha.bias, [0.25, 0])
+        XCTAssertEqual(graph.floatForward([1]).last!, [0.125 + 0.25, -0.375])
+    }
+}
