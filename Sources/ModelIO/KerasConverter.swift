@@ -173,8 +173,8 @@ private struct GraphBuilder {
         if let alpha {
             let alphaName = "\(name)_alpha"
             var scaleType = precision("scale", alphaName, LayerTypes.applyAlpha)
-            if alpha.powerOfTwo && !config.hasExplicitPrecision("scale", layer: alphaName, types: LayerTypes.applyAlpha) {
-                scaleType = .fixed(Self.exactPowerOfTwoType(alpha.scale))
+            if !config.hasExplicitPrecision("scale", layer: alphaName, types: LayerTypes.applyAlpha) {
+                scaleType = .fixed(alpha.powerOfTwo ? Self.exactPowerOfTwoType(alpha.scale) : Self.scaleType(alpha.scale))
             }
             let norm = BatchNormalization(size: units, scale: alpha.scale, bias: alpha.bias, scaleType: scaleType,
                                           biasType: precision("bias", alphaName, LayerTypes.applyAlpha))
@@ -203,6 +203,17 @@ private struct GraphBuilder {
         let integer = high + 2
         let fractional = Swift.max(-low, 0)
         return .fixed(Swift.max(integer + fractional, 2), integer)
+    }
+
+    /// A type for float per-channel scales (alpha 'auto' or numeric): range of the largest scale and
+    /// 12 significant bits for the smallest, at most 32 bits. (The model default, e.g. fixed<16,6>,
+    /// would keep only a few significant bits of a scale like 0.01.)
+    static func scaleType(_ values: [Float]) -> FixedPointType {
+        let magnitudes = values.map { abs($0) }.filter { $0 > 0 }
+        guard let low = magnitudes.min(), let high = magnitudes.max() else { return .fixed(2, 1) }
+        let integer = Int(high.exponent) + 2
+        let fractional = -Int(low.exponent) + 11
+        return .fixed(Swift.min(Swift.max(integer + fractional, 2), 32), integer)
     }
 
     // MARK: Activations

@@ -140,6 +140,8 @@ final class KerasConverterTests: XCTestCase {
         XCTAssertEqual(dense.biases, [0, 0], "bias moves to ApplyAlpha")
         XCTAssertEqual(alpha.bias, [0.25, -0.5])
         XCTAssertEqual(dense.weightType, .fixed(.fixed(4, 1)))
+        // Scales 2^−1 and 2^−3 exactly: I = −1 + 2 = 1, F = 3 → fixed<4,1>.
+        XCTAssertEqual(alpha.scaleType, .fixed(.fixed(4, 1)))
         // Float model is preserved up to the quantization: x=[1, 1] → 7/16+(−4/16)+0.25, 6/64+3/64−0.5.
         let y = graph.floatForward([1, 1]).last!
         XCTAssertEqual(y[0], 0.4375, accuracy: 1e-12)
@@ -261,6 +263,8 @@ final class NumericAlphaTests: XCTestCase {
         XCTAssertEqual(dense.weights, [0.25, -0.75], "−0.8·8 = −6.4 → −6")
         XCTAssertEqual(alpha.scale, [0.5, 0.5])
         XCTAssertEqual(alpha.bias, [0.25, 0])
+        // 0.5 = 2^−1: I = −1 + 2 = 1, F = 1 + 11 = 12 → fixed<13,1> holds it exactly.
+        XCTAssertEqual(alpha.scaleType, .fixed(.fixed(13, 1)))
         XCTAssertEqual(graph.floatForward([1]).last!, [0.125 + 0.25, -0.375])
     }
 }
