@@ -384,8 +384,10 @@ public final class HDF5File: @unchecked Sendable {
     /// Reads the named numeric fields of a compound dataset as Double columns (one read; libhdf5
     /// converts float32/int32/... fields by name). A missing field is a `UserError` naming the
     /// nearest existing one.
-    public func readCompoundColumns(_ dataset: String, fields: [String]) throws -> [String: [Double]] {
-        try locked {
+    public func readCompoundColumns(_ dataset: String, fields requested: [String]) throws -> [String: [Double]] {
+        var seen = Set<String>()
+        let fields = requested.filter { seen.insert($0).inserted }
+        return try locked {
             let available = try compoundFieldNames(dataset)
             for field in fields where !available.contains(field) {
                 let near = nearestName(to: field, in: available).map { "a field such as '\($0)'" }
