@@ -156,6 +156,10 @@ private struct GraphBuilder {
                     throw UserError("bias quantizer \(quantizer) of layer '\(name)' is not supported", at: source,
                                     expected: "quantized_bits")
                 }
+                if q.alpha == .auto || q.alpha == .autoPo2 {
+                    throw UserError("bias quantizer of layer '\(name)' uses alpha '\(q.alpha == .auto ? "auto" : "auto_po2")'", at: source,
+                                    expected: "a bias quantizer with alpha 1, a number or None")
+                }
                 if !config.hasExplicitPrecision("bias", layer: name, types: types) { biasType = .fixed(q.hlsType) }
                 if case .number(let value) = q.alpha { biases = q.quantize(biases, scale: Float(value)) } else { biases = q.quantize(biases) }
             }
