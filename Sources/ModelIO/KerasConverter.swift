@@ -141,7 +141,10 @@ private struct GraphBuilder {
                     weights = q.quantize(weights)
                     alpha = ([Float](repeating: Float(value), count: units), [], false)
                 case .none, .auto, .autoPo2:
-                    // QDense turns alpha=None into 'auto_po2' (facts §3.8).
+                    // alpha=None: QKeras's QDense turns it into 'auto_po2' when the layer is built, so
+                    // hls4ml silently sees auto_po2 when converting an in-memory model (facts §3.8), and
+                    // QKeras saves 'auto_po2'. A file that still says None is read the same way here
+                    // (hls4ml's file path would use the plain grid instead; our exports never say None).
                     let powerOfTwo = q.alpha != .auto
                     let (levels, scale) = q.autoScale(weights, rows: inputs, columns: units, powerOfTwo: powerOfTwo)
                     // kernel_q / quantizer.scale = m_i·z/m, exactly representable in fixed<bits, integer+1>.
