@@ -95,6 +95,10 @@ private struct GraphBuilder {
                 try addQActivation(keras, size: width)
             case "BatchNormalization":
                 addBatchNormalization(keras, size: width)
+                // hls4ml folds a BN into a preceding QDense and re-quantizes the folded kernel with the
+                // QDense's quantizer, which changes the trained network; we keep such a BN separate.
+                let previous = model.layers[..<position].last { $0.className != "Dropout" }
+                if previous?.className == "QDense" { keptNorms.insert(keras.name) }
             default:
                 throw UserError("unsupported layer type '\(keras.className)' (layer '\(keras.name)')", at: source,
                                 expected: "one of \(KerasModel.supportedLayerTypes.joined(separator: ", "))")

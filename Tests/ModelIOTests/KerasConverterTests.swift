@@ -268,3 +268,35 @@ final class NumericAlphaTests: XCTestCase {
         XCTAssertEqual(graph.floatForward([1]).last!, [0.125 + 0.25, -0.375])
     }
 }
+
+final class BatchNormalizationConversionTests: XCTestCase {
+    private func model(quantized: Bool) -> KerasModel {
+        let dense: KerasLayer = quantized
+            ? .qDense(name: "fc", inputs: 2, units: 2, kernel: [0.5, 0.25, -0.5, 0.75], bias: [0, 0.125],
+                      kernelQuantizer: KerasLayer.quantizedBits(bits: 6, integer: 0), biasQuantizer: KerasLayer.quantizedBits(bits: 6, integer: 0))
+            : .dense(name: "fc", inputs: 2, units: 2, kernel: [0.5, 0.25, -0.5, 0.75], bias: [0, 0.125])
+        return KerasModel.sequential(inputSize: 2, layers: [
+            dense, .batchNormalization(name: "bn", gamma: [2, 1], beta: [0, 1], movingMean: [0, 0.5], movingVariance: [0.999, 0.999]),
+        ])
+    }
+
+    /// granularity 'name' (everything auto): a BN after a float Dense is folded (facts §3.7); with
+    /// 'model' it is not. After a QDense it stays separate (see the builder's note).
+    func testFoldingFollowsGranularity() throws {
+        let plain = model(quantized: false)
+        let folded = try plain.makeModelGraph(config: try HLSConfig.fromKerasModel(plain, granularity: .name))
+        XCTAssertEqual(folded.layers.map(\.name), ["fc"], "fc_linear merged, bn folded")
+        guard case .dense(let dense) = folded.layers[0].operation else { return XCTFail() }
+        // scale = gamma/√(0.999+0.001) = [2, 1]; bias = beta − scale·mean = [0, 0.5]
+        XCTAssertEqual(dense.weights, [1, 0.25, -1, 0.75])
+        XCTAssertEqual(dense.biases, [0, 0.625])
+        XCTAssertEqual(try plain.makeModelGraph().layers.map(\.name), ["fc", "bn"], "granularity model keeps the BN")
+
+        let quantized = model(quantized: true)
+        let kept = try quantized.makeModelGraph(config: try HLSConfig.fromKerasModel(quantized, granularity: .name))
+        XCTAssertEqual(kept.layers.map(\.name), ["fc", "bn"])
+        // Same function either way: x = [1, 1] → fc = [0, 1.125] → bn = [0, 1.625].
+        XCTAssertEqual(folded.floatForward([1, 1]).last!, [0, 1.625])
+        XCTAssertEqual(kept.floatForward([1, 1]).last!, [0, 1.625])
+    }
+}
