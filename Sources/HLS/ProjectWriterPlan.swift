@@ -324,9 +324,10 @@ struct ProjectPlan {
     var elementResultType: String { stream ? "result_t::value_type" : "result_t" }
 }
 
-/// Softmax table sizes and the normalized-input type as hls4ml ≥ 1.2 derives them (facts §3.6.1):
-/// `fix_softmax_table_size` caps table_size at 2^min(W_input, W_inv_table); the stable exp table of a
-/// signed input has min(table_size, 2^(W−1)) entries, indexed by `ufixed<W−1, I−1>`.
+/// Softmax table sizes and the normalized-input type as hls4ml ≥ 1.2 derives them (facts §3.6.1).
+/// `table_size` is taken from the graph as is (the graph passes already applied hls4ml's
+/// `fix_softmax_table_size`); the stable exp table of a signed input has min(table_size, 2^(W−1))
+/// entries, indexed by `ufixed<W−1, I−1>`.
 public struct SoftmaxTables: Sendable, Equatable {
     public var tableSize: Int
     public var expTableSize: Int
@@ -334,22 +335,17 @@ public struct SoftmaxTables: Sendable, Equatable {
     public var normalizedInputType: FixedPointType
 
     public init(softmax: Softmax, inputType: FixedPointType) {
-        var size = softmax.tableSize
-        if softmax.implementation == .stable || softmax.implementation == .latency {
-            let cap = min(inputType.width, softmax.invTableType.width)
-            if cap < 62, (1 << cap) < size { size = 1 << cap }
-        }
-        tableSize = size
-        invTableSize = size
+        tableSize = softmax.tableSize
+        invTableSize = softmax.tableSize
         if inputType.isSigned {
             normalizedInputType = .ufixed(inputType.width - 1, inputType.integer - 1)
         } else {
             normalizedInputType = .ufixed(inputType.width, inputType.integer)
         }
         if softmax.implementation == .stable && inputType.isSigned && inputType.width - 1 < 62 {
-            expTableSize = min(size, 1 << (inputType.width - 1))
+            expTableSize = min(softmax.tableSize, 1 << (inputType.width - 1))
         } else {
-            expTableSize = size
+            expTableSize = softmax.tableSize
         }
     }
 }

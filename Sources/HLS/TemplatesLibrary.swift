@@ -300,21 +300,24 @@ void relu(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
     }
 }
 
-/// Sigmoid table over [-8, 8): entry k = table_t(1 / (1 + expf(-v_k))), v_k = 16 (k - N/2) / N.
+/// Sigmoid table over [-8, 8): entry k = table_t(float(1 / (1 + expf(-v_k)))), v_k = 16 (k - N/2) / N
+/// (sample point computed in double and stored as float; the function value is a float).
 template <typename CONFIG_T> void init_sigmoid_table(typename CONFIG_T::table_t table[CONFIG_T::table_size]) {
     const int n = CONFIG_T::table_size;
     for (int k = 0; k < n; k++) {
-        const float v = 16.0f * (float(k) - float(n) / 2.0f) / float(n);
-        table[k] = (typename CONFIG_T::table_t)(1.0 / (1.0f + std::exp(-v)));
+        const float v = 16.0 * (k - double(n) / 2.0) / double(n);
+        const float value = 1.0 / double(1.0f + std::exp(-v));
+        table[k] = (typename CONFIG_T::table_t)value;
     }
 }
 
-/// Tanh table over [-4, 4): entry k = table_t(tanh(v_k)), v_k = 8 (k - N/2) / N.
+/// Tanh table over [-4, 4): entry k = table_t(tanhf(v_k)), v_k = 8 (k - N/2) / N.
 template <typename CONFIG_T> void init_tanh_table(typename CONFIG_T::table_t table[CONFIG_T::table_size]) {
     const int n = CONFIG_T::table_size;
     for (int k = 0; k < n; k++) {
-        const float v = 8.0f * (float(k) - float(n) / 2.0f) / float(n);
-        table[k] = (typename CONFIG_T::table_t)std::tanh((double)v);
+        const float v = 8.0 * (k - double(n) / 2.0) / double(n);
+        const float value = std::tanh(v);
+        table[k] = (typename CONFIG_T::table_t)value;
     }
 }
 
@@ -494,9 +497,9 @@ void softmax_legacy(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
 #endif
     if (!initialized) {
         for (int k = 0; k < n; k++) {
-            const float v = 16.0f * (float(k) - float(n) / 2.0f) / float(n);
+            const float v = 16.0 * (k - double(n) / 2.0) / double(n);
             exp_table[k] = (typename CONFIG_T::table_t)std::exp(v);
-            const float w = 64.0f * float(k) / float(n);
+            const float w = 64.0 * k / double(n);
             invert_table[k] = (typename CONFIG_T::table_t)(w > 0.0f ? 1.0 / w : 0.0);
         }
         initialized = true;
