@@ -583,6 +583,9 @@ public final class HDF5File: @unchecked Sendable {
         case nil: return nil
         case .string(let text): return [text]
         case .strings(let texts): return texts
+        // numpy writes an empty list as an empty float64 array (seen in Keras weight files).
+        case .numbers(let values) where values.isEmpty: return []
+        case .integers(let values) where values.isEmpty: return []
         default: throw UserError("attribute '\(name)' is not a string array", at: location(object))
         }
     }
@@ -651,7 +654,7 @@ public final class HDF5File: @unchecked Sendable {
                 defer { H5Sclose(space) }
                 let attribute = try create(hs_ieee_f64le(), space)
                 defer { H5Aclose(attribute) }
-                guard numbers.withUnsafeBytes({ H5Awrite(attribute, hs_native_double(), $0.baseAddress) }) >= 0 else {
+                guard numbers.isEmpty || numbers.withUnsafeBytes({ H5Awrite(attribute, hs_native_double(), $0.baseAddress) }) >= 0 else {
                     throw UserError("cannot write attribute (libhdf5: \(libraryMessage()))", at: where_)
                 }
             case .integers(let numbers):
@@ -659,7 +662,7 @@ public final class HDF5File: @unchecked Sendable {
                 defer { H5Sclose(space) }
                 let attribute = try create(hs_std_i64le(), space)
                 defer { H5Aclose(attribute) }
-                guard numbers.withUnsafeBytes({ H5Awrite(attribute, hs_native_int64(), $0.baseAddress) }) >= 0 else {
+                guard numbers.isEmpty || numbers.withUnsafeBytes({ H5Awrite(attribute, hs_native_int64(), $0.baseAddress) }) >= 0 else {
                     throw UserError("cannot write attribute (libhdf5: \(libraryMessage()))", at: where_)
                 }
             }

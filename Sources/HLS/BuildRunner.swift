@@ -30,8 +30,10 @@ public struct BuildOptions: Sendable, Equatable {
          ("export", export), ("vsynth", vsynth), ("fifo_opt", fifoOpt)]
     }
 
-    /// The argument `vivado_hls -f build_prj.tcl` receives: `"reset=0 csim=0 synth=1 …"`.
-    public var vivadoArgument: String { pairs.map { "\($0.0)=\($0.1 ? 1 : 0)" }.joined(separator: " ") }
+    /// The switches `vivado_hls -f build_prj.tcl` receives: `reset=0 csim=0 synth=1 …`. hls4ml passes them
+    /// as one quoted word; we pass one word per switch, which both hls4ml's argv parsing (a regexp per
+    /// switch over every word) and a split-per-word parser read correctly.
+    public var vivadoArguments: [String] { pairs.map { "\($0.0)=\($0.1 ? 1 : 0)" } }
 
     /// `build_opt.tcl` for the Vitis flow: `array set opt { reset 0 csim 0 … }`.
     public var vitisOptionFile: String {
@@ -52,7 +54,7 @@ public struct BuildRunner: Sendable {
         /// Arguments for running `build_prj.tcl` with this tool.
         public func arguments(_ options: BuildOptions) -> [String] {
             switch name {
-            case "vivado_hls": return ["-f", "build_prj.tcl", options.vivadoArgument]
+            case "vivado_hls": return ["-f", "build_prj.tcl"] + options.vivadoArguments
             case "vitis-run": return ["--tcl", "build_prj.tcl", "--mode", "hls"]
             default: return ["-f", "build_prj.tcl"]
             }
@@ -121,9 +123,9 @@ public struct BuildRunner: Sendable {
                             expected: "a project directory written by `pipeline convert`")
         }
         let tool = try tool(forProject: directory)
-        if tool.backend == .vitis {
-            try AtomicFile.write(options.vitisOptionFile, to: url.appendingPathComponent("build_opt.tcl"))
-        }
+        // Vitis reads its switches from build_opt.tcl; our build_prj.tcl sources it for Vivado too, so
+        // it is written for both (the argv switches of vivado_hls say the same).
+        try AtomicFile.write(options.vitisOptionFile, to: url.appendingPathComponent("build_opt.tcl"))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool.path)
         process.arguments = tool.arguments(options)

@@ -114,15 +114,18 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
     public var layers: [LayerEstimate]
     /// Cycles of the top function outside the layers (input and output registers).
     public var interfaceCycles: Int
+    /// Flip-flops of the top function outside the layer modules: the input register and the registers
+    /// between layers (csynth lists them under "Register", not under the layer instances).
+    public var interfaceFF: Int
     public var total: ResourceEstimate
 
     enum CodingKeys: String, CodingKey {
         case projectName = "project", backend, part, clockPeriodNs = "clock_period_ns", ioType = "io_type"
-        case layers, interfaceCycles = "interface_cycles", total, note
+        case layers, interfaceCycles = "interface_cycles", interfaceFF = "interface_ff", total, note
     }
 
     public init(projectName: String, backend: String, part: String, clockPeriodNs: Double, ioType: String,
-                layers: [LayerEstimate], interfaceCycles: Int, total: ResourceEstimate) {
+                layers: [LayerEstimate], interfaceCycles: Int, interfaceFF: Int, total: ResourceEstimate) {
         self.projectName = projectName
         self.backend = backend
         self.part = part
@@ -130,6 +133,7 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
         self.ioType = ioType
         self.layers = layers
         self.interfaceCycles = interfaceCycles
+        self.interfaceFF = interfaceFF
         self.total = total
     }
 
@@ -143,6 +147,7 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
         try container.encode(ioType, forKey: .ioType)
         try container.encode(layers, forKey: .layers)
         try container.encode(interfaceCycles, forKey: .interfaceCycles)
+        try container.encode(interfaceFF, forKey: .interfaceFF)
         try container.encode(total, forKey: .total)
     }
 
@@ -155,6 +160,7 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
         ioType = try container.decode(String.self, forKey: .ioType)
         layers = try container.decode([LayerEstimate].self, forKey: .layers)
         interfaceCycles = try container.decode(Int.self, forKey: .interfaceCycles)
+        interfaceFF = try container.decode(Int.self, forKey: .interfaceFF)
         total = try container.decode(ResourceEstimate.self, forKey: .total)
     }
 
@@ -175,7 +181,7 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
                          isProduct ? "\(layer.nonZeroMultiplications)" : "-",
                          "\(r.dsp)", "\(r.lut)", "\(r.ff)", "\(r.bram18k)", "\(r.latencyCycles)", "\(r.ii)"])
         }
-        rows.append(["(interface registers)", "", "", "", "", "", "", "", "\(interfaceCycles)", ""])
+        rows.append(["(top-level registers)", "", "", "", "", "", "\(interfaceFF)", "", "\(interfaceCycles)", ""])
         let t = total
         let multiplications = layers.reduce(0) { $0 + $1.multiplications }
         let nonZero = layers.reduce(0) { $0 + $1.nonZeroMultiplications }
@@ -206,8 +212,9 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
 ///   shift-and-adds when the constant is "simple", and keeps a DSP48 otherwise. The simplicity of a
 ///   constant is measured by `s`, the bit length of its odd part (|q| with trailing zeros removed: the
 ///   width of the multiplier that remains after the free shift). The probability that a product ends
-///   in a DSP is a logistic curve in `s`, P = 1/(1+exp(−(s − 6.5)/1.5)): ≈ 0.1 for 3–4-bit constants,
-///   0.5 at 6–7 bits, > 0.9 from 10 bits. This single curve reproduces the three tutorial designs:
+///   in a DSP is a logistic curve in `s`, P = 1/(1+exp(−(s − 6.5)/1.5)): 0.09 / 0.16 / 0.27 for 3 / 4 /
+///   5-bit constants, 0.5 between 6 and 7 bits, 0.73 at 8, > 0.9 from 10 bits; the layer's DSP count is
+///   the sum of these probabilities (an expectation, rounded). This single curve reproduces the three tutorial designs:
 ///   all fixed<16,6> (real 1502 DSP; the products of small weights go to LUTs), 75 % pruned (real 834:
 ///   the surviving large weights mostly keep their DSP) and QKeras 6-bit (real 34: a few of fc1's
 ///   16-bit × 5-bit products in DSPs, 29 in reality). A hard threshold would not (fc1 of the QKeras
@@ -239,7 +246,8 @@ public struct DesignEstimate: Sendable, Equatable, Codable {
 ///   14 cycles in total, also with Vitis's 27 % clock uncertainty). The combinational delay is modelled as
 ///   1.4 ns for the multiplier plus 0.3 ns per adder-tree level, cut into ⌈delay/(clock − uncertainty)⌉ stages; with RF > 1 a layer takes
 ///   max(RF, stages + 1) cycles and has II = RF (tutorial RF 2: II 2, 13 cycles). Resource strategy:
-///   RF + stages + 1 cycles per layer and DATAFLOW between layers. ReLU is combinational (0 cycles),
+///   RF + stages + 1 cycles per layer and DATAFLOW between layers. io_stream: one more cycle per layer
+///   for the FIFO hand-over, and every layer output held in its depth-1 FIFO (FF). ReLU is combinational (0 cycles),
 ///   softmax `stable` 4 cycles (as reported), table activations 1. Two cycles of interface registers.
 ///   II of the design = the largest layer II.
 ///
@@ -284,6 +292,11 @@ public struct Estimator: Sendable {
         try Estimator().estimate(graph)
     }
 
+    /// Estimates the graph of a generated project (`<dir>/hls4swift_graph.json`) or of a graph file.
+    public static func estimate(projectAt path: String) throws -> DesignEstimate {
+        try Estimator().estimate(try ModelGraph.read(from: path))
+    }
+
     /// Estimates every layer and the total. Throws a `UserError` when a type is still `auto` or a size
     /// or ReuseFactor is not usable.
     public func estimate(_ graph: ModelGraph) throws -> DesignEstimate {
@@ -298,6 +311,7 @@ public struct Estimator: Sendable {
         var anyResource = false
         var inputType = try concrete(graph.inputType, "input_t (model input)")
         var layers: [LayerEstimate] = []
+        var interfaceFF = graph.inputSize * inputType.width
 
         for (position, layer) in graph.layers.enumerated() {
             let resultType = try concrete(layer.resultType, "result_t of layer '\(layer.name)'")
@@ -321,8 +335,9 @@ public struct Estimator: Sendable {
             }
             // Registers the top level keeps between layers (not after the last one: the output port).
             if position < graph.layers.count - 1 {
-                estimate.resources.ff += Int((calibration.registeredOutputFraction
-                                              * Double(layer.outputSize * resultType.width)).rounded())
+                // io_stream: every layer output sits in a depth-1 FIFO between dataflow processes.
+                let fraction = isStream ? 1.0 : calibration.registeredOutputFraction
+                interfaceFF += Int((fraction * Double(layer.outputSize * resultType.width)).rounded())
             }
             if isStream { estimate.resources.latencyCycles += 1 } // FIFO hand-over between dataflow processes
             estimate.resources.latencyNs = Double(estimate.resources.latencyCycles) * clock
@@ -340,13 +355,13 @@ public struct Estimator: Sendable {
             total.latencyCycles += layer.resources.latencyCycles
             total.ii = max(total.ii, layer.resources.ii)
         }
-        total.ff += graph.inputSize * (try concrete(graph.inputType, "input_t")).width
+        total.ff += interfaceFF
         total.latencyCycles += interfaceCycles
         _ = anyResource // DATAFLOW vs PIPELINE changes neither sum nor max in this model.
         total.latencyNs = Double(total.latencyCycles) * clock
         return DesignEstimate(projectName: graph.projectName, backend: target.backend.rawValue, part: target.part,
                               clockPeriodNs: clock, ioType: target.ioType.rawValue, layers: layers,
-                              interfaceCycles: interfaceCycles, total: total)
+                              interfaceCycles: interfaceCycles, interfaceFF: interfaceFF, total: total)
     }
 
     // MARK: Layers
@@ -576,11 +591,13 @@ struct ConstantProducts {
         case .rndInf: q = scaled.rounded(.toNearestOrAwayFromZero)
         case .rndConv: q = scaled.rounded(.toNearestOrEven)
         }
+        // Types wider than 62 bits are treated as 62-bit ones: only the magnitude class of a constant
+        // matters here, and Int64 must not overflow.
         let width = min(type.width, 62)
         let low: Double = type.isSigned ? -pow(2, Double(width - 1)) : 0
         let high: Double = type.isSigned ? pow(2, Double(width - 1)) - 1 : pow(2, Double(width)) - 1
-        if q < low || q > high {
-            if type.overflow != .wrap { return Int64(q < low ? low : high) }
+        if !q.isFinite || q < low || q > high {
+            if type.overflow != .wrap || type.width > 62 || !q.isFinite { return Int64(q < low ? low : high) }
             let span = pow(2, Double(width))
             q = q - span * (q / span).rounded(.down)
             if type.isSigned && q > high { q -= span }

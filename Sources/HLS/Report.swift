@@ -201,6 +201,14 @@ extension SynthesisReport {
                 }
             }
         }
+        // Vitis Unified components (vitis-run with a config file): <component>/hls/syn/report/.
+        for entry in entries.sorted() {
+            let reportDirectory = url.appendingPathComponent(entry).appendingPathComponent("hls/syn/report")
+            for name in names {
+                let candidate = reportDirectory.appendingPathComponent("\(name)_csynth.rpt").path
+                if fm.fileExists(atPath: candidate) { return candidate }
+            }
+        }
         throw UserError("no C-synthesis report found in the project", at: path,
                         expected: searched.isEmpty
                             ? "<name>_prj/solution1/syn/report/<name>_csynth.rpt (run `pipeline build` first)"

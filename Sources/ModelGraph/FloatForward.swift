@@ -21,14 +21,54 @@ extension ModelGraph {
     }
 
     /// The last layer's outputs for `rows` inputs stored row by row (`inputs.count == rows·inputSize`).
+    /// Plain loops over two reused buffers (this runs over whole test sets).
     public func floatPredict(_ inputs: [Double], rows: Int) -> [Double] {
         precondition(inputs.count == rows * inputSize, "expected \(rows)×\(inputSize) input values")
-        var result: [Double] = []
-        result.reserveCapacity(rows * outputSize)
+        let widest = layers.reduce(inputSize) { Swift.max($0, $1.outputSize) }
+        var current = [Double](repeating: 0, count: widest)
+        var next = [Double](repeating: 0, count: widest)
+        var result = [Double](repeating: 0, count: rows * outputSize)
+        let outputWidth = outputSize
         for row in 0..<rows {
-            var x = Array(inputs[(row * inputSize)..<((row + 1) * inputSize)])
-            for layer in layers { x = ModelGraph.floatLayer(layer.operation, x) }
-            result += x
+            var width = inputSize
+            for k in 0..<inputSize { current[k] = inputs[row * inputSize + k] }
+            for layer in layers {
+                switch layer.operation {
+                case .dense(let dense):
+                    dense.weights.withUnsafeBufferPointer { w in
+                        for j in 0..<dense.outputs { next[j] = j < dense.biases.count ? Double(dense.biases[j]) : 0 }
+                        for i in 0..<dense.inputs {
+                            let xi = current[i]
+                            if xi == 0 { continue }
+                            let base = i * dense.outputs
+                            for j in 0..<dense.outputs { next[j] += xi * Double(w[base + j]) }
+                        }
+                    }
+                    width = dense.outputs
+                    swap(&current, &next)
+                case .activation(let activation):
+                    for k in 0..<width {
+                        switch activation.function {
+                        case .linear: break
+                        case .relu: current[k] = Swift.max(current[k], 0)
+                        case .sigmoid: current[k] = 1 / (1 + exp(-current[k]))
+                        case .tanh: current[k] = Foundation.tanh(current[k])
+                        }
+                    }
+                case .softmax:
+                    var largest = -Double.infinity
+                    for k in 0..<width { largest = Swift.max(largest, current[k]) }
+                    var sum = 0.0
+                    for k in 0..<width {
+                        current[k] = exp(current[k] - largest)
+                        sum += current[k]
+                    }
+                    for k in 0..<width { current[k] /= sum }
+                case .batchNormalization(let norm):
+                    for k in 0..<width { current[k] = current[k] * Double(norm.scale[k]) + Double(norm.bias[k]) }
+                }
+            }
+            for k in 0..<outputWidth { result[row * outputWidth + k] = current[k] }
         }
         return result
     }

@@ -273,7 +273,7 @@ extension HLSConfig {
     public static let layerKeys = ["Precision", "ReuseFactor", "Strategy", "Trace", "TableSize", "Implementation", "Skip",
                                    "BramFactor", "TraceOutput", "PipelineStyle"]
     public static let precisionKeys = ["default", "maximum", "result", "weight", "bias", "accum", "scale", "table",
-                                       "exp_table", "inv_table", "inv_inp"]
+                                       "exp_table", "inv_table", "inv_inp", "inp_norm"]
     public static let writerKeys = ["Namespace", "WriteWeightsTxt", "WriteTar", "TBOutputStream", "WriteEmulationConstants"]
 
     /// Reads a YAML config file.
@@ -498,7 +498,7 @@ extension HLSConfig {
             switch name {
             case "default": settings.default = precision
             case "maximum": settings.maximum = precision
-            case "table", "exp_table", "inv_table":
+            case "table", "exp_table", "inv_table", "inv_inp", "inp_norm":
                 // hls4ml ignores these inside Precision (facts §3.6.5); so do we, to stay bit-exact with it.
                 warnings.append("\(keyLocation): Precision.\(name) has no effect in hls4ml; set '\(name)_t: \(precision)' "
                                 + "directly in the layer block instead")
@@ -559,5 +559,14 @@ extension HLSConfig {
         case "false", "no", "off", "0": return false
         default: throw UserError("'\(text)' is not a boolean", at: node.location, expected: "true or false")
         }
+    }
+}
+
+extension HLSConfig {
+    /// Parses the `hls:` block of a pipeline file (keeps that file's line numbers).
+    public static func parse(_ yaml: YAMLNode) throws -> HLSConfig {
+        var config = try parse(node: yaml.node, source: yaml.file)
+        config.source = yaml.file
+        return config
     }
 }

@@ -66,7 +66,7 @@ private struct GraphBuilder {
         return index
     }
 
-    mutating func append(_ name: String, _ index: Int, _ operation: GraphOperation, result: Precision, types: [String]) {
+    mutating func append(_ name: String, _ index: Int, _ operation: LayerOperation, result: Precision, types: [String]) {
         reuseLocations[name] = config.reuseFactorLocation(layer: name, types: types)
         layers.append(Layer(name: name, index: index, operation: operation, resultType: result,
                             reuseFactor: config.reuseFactor(layer: name, types: types),
@@ -296,5 +296,66 @@ private struct GraphBuilder {
         let norm = BatchNormalization(size: size, scale: scale, bias: bias, scaleType: precision("scale", keras.name, types),
                                       biasType: precision("bias", keras.name, types))
         append(keras.name, nextIndex(), .batchNormalization(norm), result: precision("result", keras.name, types), types: types)
+    }
+}
+
+/// The `pipeline convert` entry point: config + Keras model → graph.
+public enum KerasConversion {
+    /// Loads the hls4ml config (optional: hls4ml defaults without one), then the model from the
+    /// arguments or, when `model` is nil, from the config's `KerasJson` + `KerasH5` or `KerasModel`
+    /// (paths resolved relative to the config file as well), and converts it.
+    public static func convert(model: String?, weights: String? = nil, config configPath: String?)
+        throws -> (keras: KerasModel, config: HLSConfig, graph: ModelGraph) {
+        let config = try configPath.map { try HLSConfig.load(path: $0) } ?? HLSConfig()
+        let keras: KerasModel
+        if let model {
+            keras = try KerasModel.load(path: model, weights: weights)
+        } else if let json = config.kerasJson {
+            guard let h5 = weights ?? config.kerasH5 else {
+                throw UserError("KerasJson is set but KerasH5 is not", at: configPath, expected: "KerasH5: <weights.h5>")
+            }
+            keras = try KerasModel.load(json: config.resolvePath(json), weights: weights ?? config.resolvePath(h5))
+        } else if let file = config.kerasModel {
+            keras = try KerasModel.load(path: config.resolvePath(file), weights: weights)
+        } else {
+            throw UserError("no model given", at: configPath,
+                            expected: "a model file argument, or KerasJson + KerasH5 (or KerasModel) in the config")
+        }
+        var checked = config
+        checked.warnings += keras.unmatchedConfigEntries(config)
+        return (keras, checked, try keras.makeModelGraph(config: config))
+    }
+}
+
+extension KerasModel {
+    /// Names hls4ml gives this model's nodes: Keras names, generated `<dense>_<activation>` and
+    /// `<dense>_alpha` nodes, and the input.
+    public var hlsLayerNames: [String] {
+        var names: [String] = []
+        for layer in layers {
+            names.append(layer.name)
+            if layer.className == "Dense" || layer.className == "QDense" {
+                if let activation = layer.config["activation"]?.stringValue { names.append("\(layer.name)_\(activation)") }
+                names.append("\(layer.name)_alpha")
+            }
+        }
+        return names
+    }
+
+    /// Config entries that match nothing in this model (hls4ml ignores them silently, which hides
+    /// typos): `LayerName` keys that name no layer, `LayerType` keys that name no class in use.
+    public func unmatchedConfigEntries(_ config: HLSConfig) -> [String] {
+        let names = hlsLayerNames
+        var messages: [String] = []
+        for name in config.layerName.keys.sorted() where !names.contains(name) {
+            let near = nearestName(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? ""
+            messages.append("\(config.layerName[name]?.location ?? config.source ?? "config"): HLSConfig.LayerName.\(name) matches no layer\(near)")
+        }
+        let classes = ["InputLayer", "Dense", "QDense", "Activation", "QActivation", "Softmax", "BatchNormalization", "ApplyAlpha"]
+        for type in config.layerType.keys.sorted() where !classes.contains(type) {
+            let near = nearestName(to: type, in: classes).map { " (did you mean '\($0)'?)" } ?? ""
+            messages.append("\(config.layerType[type]?.location ?? config.source ?? "config"): HLSConfig.LayerType.\(type) matches no layer class\(near)")
+        }
+        return messages
     }
 }

@@ -145,7 +145,7 @@ public enum HTMLReport {
             }
             html += SVGChart(title: "class \(roc.className)", xLabel: "signal efficiency (TPR)",
                              yLabel: "background efficiency (FPR)", series: series, width: 300, height: 260,
-                             xRange: 0...1, yRange: 0...1).render()
+                             xRange: 0...1, yRange: 1e-4...1, logY: true).render()
         }
         return html + "</div>"
     }

@@ -59,7 +59,7 @@ public struct StageCache: Sendable {
         if isComplete(stage: stage, key: key) { return (final, true) }
         let fileManager = FileManager.default
         try fileManager.createDirectory(at: root, withIntermediateDirectories: true)
-        let staging = root.appendingPathComponent(".\(stage)-\(key.prefix(16)).partial-\(getpid())")
+        let staging = root.appendingPathComponent(".\(stage)-\(key.prefix(16)).partial-\(getpid())-\(UUID().uuidString.prefix(8))")
         try? fileManager.removeItem(at: staging)
         try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
         do {

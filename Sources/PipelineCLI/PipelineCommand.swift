@@ -9,9 +9,17 @@ struct PipelineCommand: ParsableCommand {
         commandName: "pipeline",
         abstract: "Train jet-tagging MLPs, generate Vivado/Vitis HLS firmware, and verify it bit-exactly.",
         subcommands: [
-            BenchCommand.self,
-            CSimCommand.self,
+            TrainAndBuildCommand.self,
+            SweepCommand.self,
+            EvaluateCommand.self,
+            DatasetCommand.self,
             ConvertCommand.self,
+            SimulateCommand.self,
+            CSimCommand.self,
+            EstimateCommand.self,
+            ReportCommand.self,
+            BuildCommand.self,
+            BenchCommand.self,
         ]
     )
 }
@@ -37,8 +45,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (a JSON object on the last line with --json).",
-        subcommands: [
-            BenchConvertCommand.self,
-        ]
+        subcommands: [BenchTrainCommand.self, BenchSimulate.self, BenchConvertCommand.self]
     )
 }

@@ -63,19 +63,19 @@ enum Compiler {
             }
             let plan = try compileDense(dense, layer: layer, inputType: inputType, result: result, storage: storage)
             let castsPerSample = dense.outputs * (1 + 2 * dense.inputs)
-            return step(.dense(plan), outputSize: dense.outputs, internalCasts: castsPerSample)
+            return step(.dense(storage.keep(value: plan)), outputSize: dense.outputs, internalCasts: castsPerSample)
         case .activation(let activation):
             try sizeCheck(activation.size, "activation size")
             switch activation.function {
             case .relu:
                 let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
-                return step(.relu(cast), outputSize: activation.size)
+                return step(.relu(QuickCast(cast)), outputSize: activation.size)
             case .linear:
                 let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
-                return step(.linear(cast), outputSize: activation.size)
+                return step(.linear(QuickCast(cast)), outputSize: activation.size)
             case .sigmoid, .tanh:
                 let plan = try compileTable(activation, layer: name, inputType: inputType, result: result, storage: storage)
-                return step(.table(plan), outputSize: activation.size)
+                return step(.table(storage.keep(value: plan)), outputSize: activation.size)
             }
         case .softmax(let softmax):
             try sizeCheck(softmax.size, "softmax size")
@@ -87,7 +87,7 @@ enum Compiler {
             case .legacy: internalCasts = softmax.size * softmax.size
             case .argmax: internalCasts = 0
             }
-            return step(.softmax(plan), outputSize: softmax.size, internalCasts: internalCasts)
+            return step(.softmax(storage.keep(value: plan)), outputSize: softmax.size, internalCasts: internalCasts)
         case .batchNormalization(let norm):
             try sizeCheck(norm.size, "BatchNormalization size")
             guard norm.scale.count == norm.size, norm.bias.count == norm.size else {
@@ -101,7 +101,7 @@ enum Compiler {
                 bias: storage.keep(norm.bias.map { Int64(biasType.quantizedWeight($0)) }),
                 productFractionalBits: inputType.fractionalBits + scaleType.fractionalBits,
                 biasFractionalBits: biasType.fractionalBits, resultType: result)
-            return step(.batchNorm(plan), outputSize: norm.size)
+            return step(.batchNorm(storage.keep(value: plan)), outputSize: norm.size)
         }
     }
 
@@ -147,15 +147,23 @@ enum Compiler {
             } else if sumBits <= 63 && productMagnitude + max(0, -shift) <= 63 {
                 mode = .wrap64
             }
+            if accum.width <= 16 && inputType.width <= 16 && weightType.width <= 16 && shift >= 1 && shift <= 15 {
+                mode = .wrap16
+            }
         }
+        let preshifted = mode == .wrap16 && weights.allSatisfy { Int16(exactly: $0 << (16 - shift)) != nil }
         return DensePlan(
             nIn: dense.inputs, nOut: dense.outputs,
             weights: storage.keep(weights),
             weights32: storage.keep(mode == .wrap32 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
+            weights16: storage.keep(mode != .wrap16 ? [] : preshifted ? weights.map { Int16($0 << (16 - shift)) }
+                                                              : weights.map { Int16(truncatingIfNeeded: $0) }),
+            preshifted: preshifted,
+            biasAccum16: storage.keep(mode == .wrap16 ? biasAccum.map { Int16(truncatingIfNeeded: $0) } : []),
             biasAccum: storage.keep(biasAccum),
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),
             biasOverflows: biasOverflows,
-            productCast: productCast, sumCast: sumCast, resultCast: resultCast,
+            productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast),
             order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width)
     }
 

@@ -79,48 +79,70 @@ extension Simulator {
         let counting = options.countOverflows
         let nIn = inputSize
         let outputScale = scalbn(1.0, -outputType.fractionalBits)
+        // Per-step values copied out once, so the sample loop touches no reference-counted data.
+        let stepCount = steps.count
+        let plans = UnsafeMutablePointer<Plan>.allocate(capacity: max(stepCount, 1))
+        let sizes = UnsafeMutablePointer<(input: Int, output: Int, inputF: Int, outputF: Int)>.allocate(capacity: max(stepCount, 1))
+        defer { plans.deallocate(); sizes.deallocate() }
+        for k in 0..<stepCount {
+            plans.advanced(by: k).initialize(to: steps[k].plan)
+            sizes[k] = (steps[k].inputSize, steps[k].outputSize, steps[k].inputType.fractionalBits, steps[k].outputType.fractionalBits)
+        }
+        let accumulators16 = UnsafeMutablePointer<UInt16>.allocate(capacity: width)
+        let broadcast16 = UnsafeMutablePointer<Int16>.allocate(capacity: 4 * width)
+        defer { accumulators16.deallocate(); broadcast16.deallocate() }
+        let logitsStep = shared.logits == nil ? -1 : (softmaxStep ?? -1)
+        let tracing = !shared.trace.isEmpty
+        let roundToFloat = options.roundInputsToFloat32
+        let inputCast = self.inputCast
         for sample in start..<(start + count) {
             var current = a, next = b
             let row = shared.inputs + sample * nIn
             var inputOverflows = 0
             for f in 0..<nIn {
                 var value = row[f]
-                if options.roundInputsToFloat32 { value = Double(Float(value)) }
+                if roundToFloat { value = Double(Float(value)) }
                 var flag = false
                 current[f] = inputCast.apply(value, overflowed: &flag)
-                if flag { inputOverflows += 1 }
+                if flag { inputOverflows &+= 1 }
             }
-            counts[0] += inputOverflows
-            for k in 0..<steps.count {
-                let step = steps[k]
-                if k == softmaxStep, let logits = shared.logits {
-                    let scale = scalbn(1.0, -step.inputType.fractionalBits)
-                    let out = logits + sample * step.inputSize
-                    for i in 0..<step.inputSize { out[i] = Double(current[i]) * scale }
+            counts[0] &+= inputOverflows
+            for k in 0..<stepCount {
+                let size = sizes[k]
+                if k == logitsStep, let logits = shared.logits {
+                    let scale = scalbn(1.0, -size.inputF)
+                    let out = logits + sample * size.input
+                    for i in 0..<size.input { out[i] = Double(current[i]) * scale }
                 }
                 var resultCount = 0, accumulatorCount = 0
-                switch step.plan {
+                switch plans[k] {
                 case .dense(let plan):
-                    if !counting && plan.mode == .wrap32 {
-                        Self.denseWrap32(plan, current, next, accumulators32, &resultCount)
-                    } else if !counting && plan.mode != .general {
-                        Self.denseWrap64(plan, current, next, accumulators, &resultCount)
-                    } else {
-                        Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount)
+                    switch plan.pointee.mode {
+                    case .wrap16 where !counting: Self.denseWrap16(plan, current, next, accumulators16, broadcast16, &resultCount)
+                    case .wrap32 where !counting: Self.denseWrap32(plan, current, next, accumulators32, &resultCount)
+                    case .wrap64 where !counting: Self.denseWrap64(plan, current, next, accumulators, &resultCount)
+                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount)
                     }
                 case .relu(let cast):
-                    for i in 0..<step.inputSize {
-                        let x = current[i]
-                        next[i] = x > 0 ? cast.apply(x, count: &resultCount) : 0
+                    // relu(x) = res_T(max(x, 0)) since every cast maps 0 to 0; branch-free on the TRN/WRAP path.
+                    if cast.fast {
+                        Self.castTruncateWrap(cast, current, next, size.input, clampNegative: true, &resultCount)
+                    } else {
+                        for i in 0..<size.input { next[i] = cast.apply(max(current[i], 0), count: &resultCount) }
                     }
                 case .linear(let cast):
-                    for i in 0..<step.inputSize { next[i] = cast.apply(current[i], count: &resultCount) }
+                    if cast.fast {
+                        Self.castTruncateWrap(cast, current, next, size.input, clampNegative: false, &resultCount)
+                    } else {
+                        for i in 0..<size.input { next[i] = cast.apply(current[i], count: &resultCount) }
+                    }
                 case .table(let plan):
-                    Self.tableLookup(plan, step.inputSize, current, next, &resultCount)
+                    Self.tableLookup(plan.pointee, size.input, current, next, &resultCount)
                 case .softmax(let plan):
                     Self.softmax(plan, current, next, accumulators, &resultCount, &accumulatorCount)
-                case .batchNorm(let plan):
-                    for i in 0..<step.inputSize {
+                case .batchNorm(let pointer):
+                    let plan = pointer.pointee
+                    for i in 0..<size.input {
                         let product = FixedRaw(current[i]) * FixedRaw(plan.scale[i])
                         let sum = FixedPointType.add(product, fractionalBits: plan.productFractionalBits,
                                                      FixedRaw(plan.bias[i]), fractionalBits: plan.biasFractionalBits)
@@ -129,12 +151,12 @@ extension Simulator {
                         next[i] = Int64(conversion.raw)
                     }
                 }
-                counts[2 * (k + 1)] += resultCount
-                counts[2 * (k + 1) + 1] += accumulatorCount
-                if !shared.trace.isEmpty {
-                    let scale = scalbn(1.0, -step.outputType.fractionalBits)
-                    let out = shared.trace[k] + sample * step.outputSize
-                    for i in 0..<step.outputSize { out[i] = Double(next[i]) * scale }
+                counts[2 * (k + 1)] &+= resultCount
+                counts[2 * (k + 1) + 1] &+= accumulatorCount
+                if tracing {
+                    let scale = scalbn(1.0, -size.outputF)
+                    let out = shared.trace[k] + sample * size.output
+                    for i in 0..<size.output { out[i] = Double(next[i]) * scale }
                 }
                 swap(&current, &next)
             }
@@ -143,10 +165,38 @@ extension Simulator {
         }
     }
 
+    /// A TRN/WRAP cast over a vector (optionally of max(x, 0)), counting values that wrapped.
+    @inline(__always)
+    static func castTruncateWrap(_ cast: QuickCast, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ n: Int,
+                                 clampNegative: Bool, _ count: inout Int) {
+        let shift = cast.shift, unused = cast.unused
+        var wrapped = 0
+        if cast.signed {
+            for i in 0..<n {
+                let value = clampNegative ? max(x[i], 0) : x[i]
+                let aligned = value &>> shift
+                let result = (aligned &<< unused) &>> unused
+                wrapped &+= result != aligned ? 1 : 0
+                y[i] = result
+            }
+        } else {
+            let mask = Int64(bitPattern: UInt64.max &>> UInt64(unused))
+            for i in 0..<n {
+                let value = clampNegative ? max(x[i], 0) : x[i]
+                let aligned = value &>> shift
+                let result = aligned & mask
+                wrapped &+= result != aligned ? 1 : 0
+                y[i] = result
+            }
+        }
+        count &+= wrapped
+    }
+
     /// Every cast in order: bias, then per input (in `order`) the product cast and the sum cast.
     @inline(__always)
-    static func denseGeneral(_ plan: DensePlan, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
+    static func denseGeneral(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
                              _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int) {
+        let plan = pointer.pointee
         let nOut = plan.nOut
         for j in 0..<nOut { acc[j] = plan.biasAccum[j] }
         accumulatorCount += plan.biasOverflows
@@ -166,8 +216,9 @@ extension Simulator {
 
     /// WRAP accumulators on 32-bit lanes: Σ floor(x·w / 2^sh) + bias, wrapped once.
     @inline(__always)
-    static func denseWrap32(_ plan: DensePlan, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
+    static func denseWrap32(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
                             _ acc: UnsafeMutablePointer<Int32>, _ resultCount: inout Int) {
+        let plan = pointer.pointee
         let nOut = plan.nOut
         let bias = plan.biasAccum32
         for j in 0..<nOut { acc[j] = bias[j] }
@@ -189,17 +240,86 @@ extension Simulator {
             }
         }
         let unused = Int64(plan.accumUnused)
-        let resultCast = plan.resultCast
-        for j in 0..<nOut {
-            let wrapped = (Int64(acc[j]) &<< unused) &>> unused
-            y[j] = resultCast.apply(wrapped, count: &resultCount)
+        for j in 0..<nOut { y[j] = (Int64(acc[j]) &<< unused) &>> unused }
+        finishResult(plan.resultCast, y, nOut, &resultCount)
+    }
+
+    /// The wrap shortcut on 16-bit lanes: p = x·w = hi·2^16 + lo, floor(p/2^sh) = hi·2^(16−sh) + (lo >> sh) mod 2^16.
+    @inline(__always)
+    static func denseWrap16(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
+                            _ acc: UnsafeMutablePointer<UInt16>, _ broadcast: UnsafeMutablePointer<Int16>,
+                            _ resultCount: inout Int) {
+        let plan = pointer.pointee
+        let nOut = plan.nOut
+        let bias = plan.biasAccum16
+        for j in 0..<nOut { acc[j] = UInt16(bitPattern: bias[j]) }
+        // Four non-zero inputs per pass over the outputs (one load/store of each accumulator per four
+        // products). After a ReLU about half the inputs are zero: they are skipped via a bit mask; a
+        // missing fourth input is padded with x = 0, which adds nothing.
+        let b0 = broadcast, b1 = broadcast + nOut, b2 = broadcast + 2 * nOut, b3 = broadcast + 3 * nOut
+        let right = UInt16(truncatingIfNeeded: plan.productShift)
+        let left = 16 &- right
+        let preshifted = plan.preshifted
+        var base = 0
+        while base < plan.nIn {
+            let block = min(64, plan.nIn - base)
+            var mask: UInt64 = 0
+            for bit in 0..<block {
+                // 1 when x ≠ 0, computed without a branch (the sign bit of v | −v).
+                let v = UInt64(bitPattern: x[base + bit])
+                mask |= ((v | (0 &- v)) &>> 63) &<< UInt64(bit)
+            }
+            while mask != 0 {
+                var inputs: (Int16, Int16, Int16, Int16) = (0, 0, 0, 0)
+                var rows: (Int, Int, Int, Int) = (0, 0, 0, 0)
+                @inline(__always) func take() -> (Int16, Int) {
+                    if mask == 0 { return (0, 0) }
+                    let i = base + mask.trailingZeroBitCount
+                    mask &= mask &- 1
+                    return (Int16(truncatingIfNeeded: x[i]), i * nOut)
+                }
+                (inputs.0, rows.0) = take()
+                (inputs.1, rows.1) = take()
+                (inputs.2, rows.2) = take()
+                (inputs.3, rows.3) = take()
+                // x is broadcast through memory: with vector loads LLVM recognizes the 16-bit
+                // multiply-high / multiply-low patterns (pmulhw / pmullw) instead of 32-bit products.
+                for j in 0..<nOut { b0[j] = inputs.0; b1[j] = inputs.1; b2[j] = inputs.2; b3[j] = inputs.3 }
+                let r0 = plan.weights16 + rows.0, r1 = plan.weights16 + rows.1
+                let r2 = plan.weights16 + rows.2, r3 = plan.weights16 + rows.3
+                if preshifted {
+                    // w·2^(16−sh): the high half alone is floor(x·w / 2^sh).
+                    for j in 0..<nOut {
+                        let p0 = UInt16(truncatingIfNeeded: (Int32(b0[j]) &* Int32(r0[j])) &>> 16)
+                        let p1 = UInt16(truncatingIfNeeded: (Int32(b1[j]) &* Int32(r1[j])) &>> 16)
+                        let p2 = UInt16(truncatingIfNeeded: (Int32(b2[j]) &* Int32(r2[j])) &>> 16)
+                        let p3 = UInt16(truncatingIfNeeded: (Int32(b3[j]) &* Int32(r3[j])) &>> 16)
+                        acc[j] &+= (p0 &+ p1) &+ (p2 &+ p3)
+                    }
+                } else {
+                    // p = x·w = high·2^16 + low: floor(p / 2^sh) = high·2^(16−sh) + (low >> sh).
+                    @inline(__always) func term(_ input: Int16, _ weight: Int16) -> UInt16 {
+                        let high = UInt16(truncatingIfNeeded: (Int32(input) &* Int32(weight)) &>> 16)
+                        let low = UInt16(bitPattern: input &* weight)
+                        return (high &<< left) &+ (low &>> right)
+                    }
+                    for j in 0..<nOut {
+                        acc[j] &+= (term(b0[j], r0[j]) &+ term(b1[j], r1[j])) &+ (term(b2[j], r2[j]) &+ term(b3[j], r3[j]))
+                    }
+                }
+            }
+            base += 64
         }
+        let unused = Int64(plan.accumUnused)
+        for j in 0..<nOut { y[j] = (Int64(Int16(bitPattern: acc[j])) &<< unused) &>> unused }
+        finishResult(plan.resultCast, y, nOut, &resultCount)
     }
 
     /// The same wrap shortcut on 64-bit lanes.
     @inline(__always)
-    static func denseWrap64(_ plan: DensePlan, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
+    static func denseWrap64(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int) {
+        let plan = pointer.pointee
         let nOut = plan.nOut
         for j in 0..<nOut { acc[j] = plan.biasAccum[j] }
         let shift = Int64(plan.productShift)
@@ -220,10 +340,17 @@ extension Simulator {
             }
         }
         let unused = Int64(plan.accumUnused)
-        let resultCast = plan.resultCast
-        for j in 0..<nOut {
-            let wrapped = (acc[j] &<< unused) &>> unused
-            y[j] = resultCast.apply(wrapped, count: &resultCount)
+        for j in 0..<nOut { y[j] = (acc[j] &<< unused) &>> unused }
+        finishResult(plan.resultCast, y, nOut, &resultCount)
+    }
+
+    /// accum_t → result_t in place.
+    @inline(__always)
+    static func finishResult(_ cast: QuickCast, _ y: UnsafeMutablePointer<Int64>, _ n: Int, _ count: inout Int) {
+        if cast.fast {
+            castTruncateWrap(cast, y, y, n, clampNegative: false, &count)
+        } else {
+            for j in 0..<n { y[j] = cast.apply(y[j], count: &count) }
         }
     }
 
@@ -264,8 +391,9 @@ extension Simulator {
         return cast.apply(a &+ b, count: &count)
     }
 
-    static func softmax(_ plan: SoftmaxPlan, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
+    static func softmax(_ pointer: UnsafePointer<SoftmaxPlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
                         _ scratch: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int) {
+        let plan = pointer.pointee
         let n = plan.size
         switch plan.kind {
         case .argmax:

@@ -5,6 +5,14 @@ import FixedPoint
 final class Storage: @unchecked Sendable {
     private var allocations: [UnsafeMutableRawPointer] = []
 
+    /// Copies one value into storage and returns its address (plans are read through pointers: no copies per sample).
+    func keep<T>(value: T) -> UnsafePointer<T> {
+        let pointer = UnsafeMutablePointer<T>.allocate(capacity: 1)
+        pointer.initialize(to: value)
+        allocations.append(UnsafeMutableRawPointer(pointer))
+        return UnsafePointer(pointer)
+    }
+
     /// Copies `values` into a buffer that lives as long as this storage (never mutated afterwards).
     func keep<T>(_ values: [T]) -> UnsafePointer<T> {
         let pointer = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
@@ -20,6 +28,35 @@ final class Storage: @unchecked Sendable {
     }
 }
 
+/// A cast with the commonest case (TRN + WRAP, right shift) inlined into the kernels.
+struct QuickCast: Sendable {
+    let general: FixedCast
+    let fast: Bool
+    let shift: Int64
+    let unused: Int64
+    let signed: Bool
+
+    init(_ cast: FixedCast) {
+        general = cast
+        fast = cast.isTruncateWrap && cast.shift >= 0 && cast.shift < 64
+        shift = Int64(max(0, min(cast.shift, 63)))
+        unused = Int64(cast.unused)
+        signed = cast.target.isSigned
+    }
+
+    @inline(__always)
+    func apply(_ value: Int64, count: inout Int) -> Int64 {
+        if fast {
+            let aligned = value &>> shift
+            let wrapped = signed ? (aligned &<< unused) &>> unused
+                                 : Int64(bitPattern: (UInt64(bitPattern: aligned) &<< UInt64(unused)) &>> UInt64(unused))
+            count &+= wrapped != aligned ? 1 : 0
+            return wrapped
+        }
+        return general.apply(value, count: &count)
+    }
+}
+
 /// How a Dense layer accumulates.
 enum DenseMode: UInt8, Sendable {
     /// Every cast applied in order (any Q/O modes, overflow counting, Resource order).
@@ -29,6 +66,9 @@ enum DenseMode: UInt8, Sendable {
     case wrap32
     /// The same on 64-bit integers, for wider values.
     case wrap64
+    /// ≤ 16-bit inputs, weights and accumulator, 1 ≤ sh ≤ 15: with p = x·w = hi·2^16 + lo,
+    /// floor(p / 2^sh) = hi·2^(16−sh) + (lo >> sh), summed on 16-bit lanes (mod 2^16, then wrapped to W_acc).
+    case wrap16
 }
 
 /// A Dense layer ready to run (facts §3.2/§3.3). Weights are `[i * nOut + j]`.
@@ -37,6 +77,11 @@ struct DensePlan: @unchecked Sendable {
     var nOut: Int
     var weights: UnsafePointer<Int64>
     var weights32: UnsafePointer<Int32>
+    var weights16: UnsafePointer<Int16>
+    /// wrap16 only: the weights are stored as w·2^(16−sh) (all fit in 16 bits), so the high half of
+    /// one 16×16-bit product is already floor(x·w / 2^sh).
+    var preshifted: Bool
+    var biasAccum16: UnsafePointer<Int16>
     /// `accum_t(bias)`, and how many of those casts overflow (counted once per sample).
     var biasAccum: UnsafePointer<Int64>
     var biasAccum32: UnsafePointer<Int32>
@@ -46,7 +91,7 @@ struct DensePlan: @unchecked Sendable {
     /// accum + product (F_acc) → accum_t
     var sumCast: FixedCast
     /// accum_t → result_t
-    var resultCast: FixedCast
+    var resultCast: QuickCast
     /// Input visiting order (ascending, or Resource's (i mod R, i div R)).
     var order: UnsafePointer<Int>
     var mode: DenseMode
@@ -106,12 +151,12 @@ struct BatchNormPlan: @unchecked Sendable {
 }
 
 enum Plan: @unchecked Sendable {
-    case dense(DensePlan)
-    case relu(FixedCast)
-    case linear(FixedCast)
-    case table(TablePlan)
-    case softmax(SoftmaxPlan)
-    case batchNorm(BatchNormPlan)
+    case dense(UnsafePointer<DensePlan>)
+    case relu(QuickCast)
+    case linear(QuickCast)
+    case table(UnsafePointer<TablePlan>)
+    case softmax(UnsafePointer<SoftmaxPlan>)
+    case batchNorm(UnsafePointer<BatchNormPlan>)
 }
 
 /// One compiled layer.

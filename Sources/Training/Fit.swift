@@ -210,6 +210,10 @@ extension Model {
                     }
                     history.epochs.append(log)
                     progress.report(.epochEnded(log, of: options.epochs))
+                    guard log.loss.isFinite else {
+                        throw UserError("training diverged: the loss is \(log.loss) in epoch \(epoch + 1)",
+                                        expected: "a smaller learning rate or standardized features")
+                    }
 
                     if var es = earlyStopping {
                         let (stop, improved) = es.epochEnded(epoch, log: log)

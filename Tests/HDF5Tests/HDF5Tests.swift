@@ -68,6 +68,7 @@ final class HDF5Tests: XCTestCase {
         try file.writeAttribute("weight_names", of: "fc1", value: .strings(["fc1/kernel:0", "fc1/bias:0"]), variableLength: true)
         try file.writeAttribute("epsilon", of: "fc1", value: .numbers([1e-3]))
         try file.writeAttribute("shape", of: "fc1", value: .integers([16, 64]))
+        try file.writeAttribute("numpy_empty", of: "fc1", value: .numbers([]))
         try file.writeAttribute("empty", value: .string(""))
         try file.writeAttribute("weight_names", value: .strings([]))
         try file.writeAttribute("keras_version", value: .string("2.4.0"))  // replaces
@@ -82,6 +83,7 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(try read.readStringArrayAttribute("weight_names", of: "fc1"), ["fc1/kernel:0", "fc1/bias:0"])
         XCTAssertEqual(try read.readAttribute("epsilon", of: "fc1"), .numbers([1e-3]))
         XCTAssertEqual(try read.readAttribute("shape", of: "fc1"), .integers([16, 64]))
+        XCTAssertEqual(try read.readStringArrayAttribute("numpy_empty", of: "fc1"), [], "np.array([]) as weight_names")
         XCTAssertEqual(try read.readStringAttribute("empty"), "")
         XCTAssertNil(try read.readAttribute("missing"))
         assertUserError(try read.readStringAttribute("epsilon", of: "fc1"), contains: "not a string")
@@ -138,5 +140,27 @@ final class HDF5Tests: XCTestCase {
         let kernel = try file.readFloats("fc2_relu/fc2_relu/kernel:0")
         XCTAssertEqual(kernel.values.count, 64 * 32)
         XCTAssertTrue(kernel.values.allSatisfy { $0.isFinite && abs($0) < 10 })
+    }
+
+    /// Every shared Keras weights file: each listed layer group's weight_names resolve to datasets.
+    func testEverySharedKerasWeightsFileIsReadable() throws {
+        let folder = "../shared/data/keras"
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder).filter({ $0.hasSuffix(".h5") }).sorted(),
+              !files.isEmpty else {
+            throw XCTSkip("\(folder) not present (shared reference data is only on the development machine)")
+        }
+        for name in files {
+            let file = try HDF5File.open(path: "\(folder)/\(name)")
+            let layers = try XCTUnwrap(try file.readStringArrayAttribute("layer_names"), name)
+            var tensors = 0
+            for layer in layers {
+                for weight in try file.readStringArrayAttribute("weight_names", of: layer) ?? [] {
+                    let array = try file.readDataset("\(layer)/\(weight)")
+                    XCTAssertEqual(array.values.count, array.shape.reduce(1, *))
+                    tensors += 1
+                }
+            }
+            XCTAssertEqual(tensors, 8, "\(name): 4 Dense layers × (kernel, bias)")
+        }
     }
 }

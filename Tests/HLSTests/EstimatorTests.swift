@@ -166,6 +166,10 @@ final class EstimatorTests: XCTestCase {
         XCTAssertEqual(ConstantProducts.rawValue(0.3, .fixed(8, 2, .rnd)), 19) // 19.2 → 19
         XCTAssertEqual(ConstantProducts.rawValue(0.5 / 64, .fixed(8, 2, .rndConv)), 0) // tie → even
         XCTAssertEqual(ConstantProducts.rawValue(1.5 / 64, .fixed(8, 2, .rndConv)), 2)
+        // Extreme types must not trap.
+        XCTAssertEqual(ConstantProducts.rawValue(0.5, .fixed(1024, 2)), Int64(1) << 61)
+        XCTAssertEqual(ConstantProducts.rawValue(3e38, .fixed(100, 90)), Int64(1) << 61) // clamped (2^61 − 1 rounds to 2^61 in Double)
+        XCTAssertEqual(ConstantProducts.rawValue(0.5, .fixed(8, 200)), 0)
     }
 
     /// A faster clock cuts the Dense adder trees into more stages: more cycles, same II.
@@ -175,6 +179,17 @@ final class EstimatorTests: XCTestCase {
         XCTAssertGreaterThan(fast.total.latencyCycles, slow.total.latencyCycles)
         XCTAssertEqual(fast.total.ii, 1)
         XCTAssertEqual(fast.total.latencyNs, Double(fast.total.latencyCycles) * 2.5, accuracy: 1e-9)
+    }
+
+    /// io_stream: a FIFO hand-over cycle per layer and every intermediate output in a FIFO.
+    func testIOStream() throws {
+        let parallel = try Estimator.estimate(TutorialGraphs.part1())
+        let stream = try Estimator.estimate(TutorialGraphs.graph(kernels: TutorialGraphs.kernels(), ioType: .stream))
+        XCTAssertEqual(stream.total.latencyCycles, parallel.total.latencyCycles + 8)
+        XCTAssertEqual(stream.total.dsp, parallel.total.dsp)
+        // 256 + 16·(64+64+32+32+32+32+5) = 256 + 4176
+        XCTAssertEqual(stream.interfaceFF, 4432)
+        XCTAssertEqual(stream.ioType, "io_stream")
     }
 
     func testVivadoBackendTables() throws {
@@ -204,6 +219,11 @@ final class EstimatorTests: XCTestCase {
     func testSumsAndJSON() throws {
         let estimate = try Estimator.estimate(TutorialGraphs.part1())
         XCTAssertEqual(estimate.layers.reduce(0) { $0 + $1.resources.dsp }, estimate.total.dsp)
+        XCTAssertEqual(estimate.layers.reduce(0) { $0 + $1.resources.ff } + estimate.interfaceFF, estimate.total.ff)
+        XCTAssertEqual(estimate.layers.reduce(0) { $0 + $1.resources.lut }, estimate.total.lut)
+        // Input register 16·16 bits, then 3/4 of the 16-bit outputs of the seven inner layers:
+        // 0.75·16·(64+64+32+32+32+32+5) = 3132 → 256 + 3132 = 3388 (the reports list ≈ 3424–3459 FF of "Register").
+        XCTAssertEqual(estimate.interfaceFF, 3388)
         XCTAssertEqual(estimate.layers.reduce(0) { $0 + $1.resources.latencyCycles } + estimate.interfaceCycles,
                        estimate.total.latencyCycles)
         let json = try estimate.jsonString()
@@ -220,5 +240,22 @@ final class EstimatorTests: XCTestCase {
         let decoded = try JSONDecoder().decode(DesignEstimate.self, from: Data(json.utf8))
         XCTAssertEqual(decoded, estimate)
         XCTAssertTrue(estimate.table().contains("not synthesis results"))
+    }
+}
+
+/// `pipeline estimate <dir>` reads the project's graph file: the estimate survives the file round trip.
+final class EstimatorProjectFileTests: XCTestCase {
+    func testEstimateFromProjectDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("est-graph-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let graph = TutorialGraphs.part3Pruned()
+        try graph.write(to: directory.appendingPathComponent(ModelGraph.fileName).path)
+        if let keep = ProcessInfo.processInfo.environment["EST_KEEP_GRAPH"] {
+            try? FileManager.default.createDirectory(atPath: keep, withIntermediateDirectories: true)
+            try graph.write(to: keep + "/" + ModelGraph.fileName)
+        }
+        let fromFile = try Estimator.estimate(projectAt: directory.path)
+        XCTAssertEqual(fromFile, try Estimator.estimate(graph))
     }
 }

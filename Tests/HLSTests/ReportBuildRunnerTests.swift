@@ -73,7 +73,9 @@ final class ReportBuildRunnerTests: XCTestCase {
             .build(projectDirectory: project.path, options: BuildOptions(csim: false, synth: true), log: scratch.appendingPathComponent("log.txt"))
         XCTAssertEqual(report?.total.dsp, 1520)
         let args = try String(contentsOf: project.appendingPathComponent("args.txt"), encoding: .utf8)
-        XCTAssertEqual(args, "-f\nbuild_prj.tcl\nreset=0 csim=0 synth=1 cosim=0 validation=0 export=0 vsynth=0 fifo_opt=0\n")
+        XCTAssertEqual(args, "-f\nbuild_prj.tcl\nreset=0\ncsim=0\nsynth=1\ncosim=0\nvalidation=0\nexport=0\nvsynth=0\nfifo_opt=0\n")
+        let opt = try String(contentsOf: project.appendingPathComponent("build_opt.tcl"), encoding: .utf8)
+        XCTAssertNotNil(opt.range(of: "\\n    synth +1\\n", options: .regularExpression))
     }
 
     func testVitisFlowWritesBuildOptions() throws {

@@ -150,6 +150,65 @@ final class ReportTests: XCTestCase {
         XCTAssertThrowsError(try SynthesisReport.parseXML(Data("<profile><unclosed>".utf8))) { XCTAssertTrue($0 is UserError) }
     }
 
+    /// A hand-written minimal report in the layout of newer Vitis versions: µs/ms latencies, a range of
+    /// latencies, an unpipelined top, no sub-module instances.
+    func testMinimalHandWrittenReport() throws {
+        let text = """
+        ================================================================
+        == Vitis HLS Report for 'top'
+        ================================================================
+        * Version:        2024.2 (Build 1 on Jan 1 2025)
+        * Target device:  xc7z020-clg400-1
+
+        + Timing:
+            * Summary:
+            +--------+----------+----------+------------+
+            |  Clock |  Target  | Estimated| Uncertainty|
+            +--------+----------+----------+------------+
+            |ap_clk  |  10.00 ns|  6.912 ns|     2.70 ns|
+            +--------+----------+----------+------------+
+
+        + Latency:
+            * Summary:
+            +---------+---------+----------+----------+-----+-------+---------+
+            |  Latency (cycles) |  Latency (absolute) |  Interval   | Pipeline|
+            |   min   |   max   |    min   |    max   | min |  max  |   Type  |
+            +---------+---------+----------+----------+-----+-------+---------+
+            |        4|     1200|  40.000 ns|  0.012 ms|    5|   1201|       no|
+            +---------+---------+----------+----------+-----+-------+---------+
+
+        ================================================================
+        == Utilization Estimates
+        ================================================================
+        * Summary:
+        +-----------------+---------+-----+--------+-------+-----+
+        |       Name      | BRAM_18K| DSP |   FF   |  LUT  | URAM|
+        +-----------------+---------+-----+--------+-------+-----+
+        |Register         |        -|    -|     100|      -|    -|
+        +-----------------+---------+-----+--------+-------+-----+
+        |Total            |        3|    2|     610|    305|    0|
+        +-----------------+---------+-----+--------+-------+-----+
+        |Available        |      280|  220|  106400|  53200|    0|
+        +-----------------+---------+-----+--------+-------+-----+
+        """
+        let report = try SynthesisReport.parse(text)
+        XCTAssertEqual(report.tool, "Vitis HLS")
+        XCTAssertEqual(report.toolVersion, "2024.2")
+        XCTAssertEqual(report.topName, "top")
+        XCTAssertEqual(report.part, "xc7z020-clg400-1")
+        XCTAssertEqual(report.targetClockNs, 10)
+        XCTAssertEqual(report.latencyMinCycles, 4)
+        XCTAssertEqual(report.latencyMaxCycles, 1200)
+        XCTAssertEqual(report.latencyMinNs, 40)
+        XCTAssertEqual(report.latencyMaxNs ?? 0, 12_000, accuracy: 1e-6)
+        XCTAssertEqual(report.intervalMin, 5)
+        XCTAssertEqual(report.intervalMax, 1201)
+        XCTAssertEqual(report.pipelineType, "no")
+        XCTAssertEqual(report.total, ReportResources(bram18k: 3, dsp: 2, ff: 610, lut: 305, uram: 0))
+        XCTAssertEqual(report.available?.lut, 53200)
+        XCTAssertEqual(report.modules, [])
+    }
+
     // MARK: Malformed input
 
     func testNotAReport() {

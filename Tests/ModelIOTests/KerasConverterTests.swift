@@ -18,6 +18,7 @@ final class KerasConverterTests: XCTestCase {
         var worst = 0.0
         for k in outputs.indices { worst = max(worst, abs(outputs[k] - expected.values[k])) }
         XCTAssertLessThan(worst, 1e-5, "largest deviation from Keras")
+        print("float forward vs y_keras_float.npy: largest deviation \(worst) over \(rows) rows")
 
         // Per-layer outputs: one entry per graph layer, the last equals the prediction.
         let first = Array(inputs.values[0..<16])
@@ -29,7 +30,9 @@ final class KerasConverterTests: XCTestCase {
     }
 
     func testKerasJetTaggerGraphWithDefaultConfig() throws {
+        let start = Date()
         let graph = try Fixtures.keras3Layer().makeModelGraph()
+        print("load JSON + weights and convert (debug build): \(Int(Date().timeIntervalSince(start) * 1e6)) µs")
         // Dense(activation=relu) → Dense + `<dense>_relu`; no linear nodes, so indices are consecutive.
         XCTAssertEqual(graph.layers.map(\.name), ["fc1_relu", "fc1_relu_relu", "fc2_relu", "fc2_relu_relu", "fc3_relu",
                                                   "fc3_relu_relu", "output_softmax", "output_softmax_softmax"])
@@ -156,5 +159,39 @@ final class KerasConverterTests: XCTestCase {
         ])
         assertUserError(try model.makeModelGraph(config: config), contains: "hls.yml:7", "ReuseFactor 3", "2 or 4",
                         "1,2,4,8,16,32,160")
+    }
+}
+
+final class KerasConversionTests: XCTestCase {
+    /// The config names the model (KerasJson/KerasH5 relative to the data folder).
+    func testConvertFromConfigAlone() throws {
+        let config = try Fixtures.require("\(Fixtures.kerasDirectory)/qkeras_3layer_config.yml")
+        let (keras, hls, graph) = try KerasConversion.convert(model: nil, config: config)
+        XCTAssertEqual(keras.layers.count, 9)
+        XCTAssertEqual(hls.projectName, "myproject")
+        XCTAssertEqual(graph.layers.last?.index, 13)
+        XCTAssertEqual(hls.warnings, [], "every LayerName of the tutorial config names a layer")
+        assertUserError(try KerasConversion.convert(model: nil, config: nil), contains: "no model given")
+    }
+}
+
+final class ConfigMatchingTests: XCTestCase {
+    func testMisspeltLayerNamesAreReported() throws {
+        let model = try Fixtures.keras3Layer()
+        let config = try HLSConfig.parse(yaml: """
+        HLSConfig:
+          LayerName:
+            fc1_rleu:
+              ReuseFactor: 2
+            output_softmax_softmax:
+              Implementation: latency
+          LayerType:
+            Dens:
+              ReuseFactor: 4
+        """, source: "hls.yml")
+        let warnings = model.unmatchedConfigEntries(config)
+        XCTAssertEqual(warnings.count, 2)
+        XCTAssertTrue(warnings[0].contains("hls.yml:4") && warnings[0].contains("fc1_rleu") && warnings[0].contains("'fc1_relu'"), warnings[0])
+        XCTAssertTrue(warnings[1].contains("Dens") && warnings[1].contains("'Dense'"), warnings[1])
     }
 }

@@ -176,3 +176,85 @@ final class KerasModelTests: XCTestCase {
         assertUserError(try KerasModel.load(json: path("bad.json"), weights: weights), contains: "malformed JSON")
     }
 }
+
+final class ThirdPartyFileTests: XCTestCase {
+    /// A file written by h5py (see Tests/ModelIOFixtures/README.md); outputs worked by hand for x = [1, 2, 3]:
+    /// d1 = [1+1−3+0.125, −2+0.5+9−0.5] = [−0.875, 7] → relu [0, 7]; bn scale = [2/√4, 1/√1] = [1, 1],
+    /// bias = [0.5−1, 0+1] = [−0.5, 1] → [−0.5, 8].
+    func testReadsH5pyWrittenFileWithVariableLengthStrings() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("ModelIOFixtures/keras3_style_tiny.h5").path
+        let model = try KerasModel.load(path: path)
+        XCTAssertEqual(model.kerasVersion, "3.5.0")
+        XCTAssertEqual(model.layers.map(\.name), ["x", "d1", "drop", "bn"])
+        XCTAssertEqual(model.inputSize, 3)
+        XCTAssertEqual(model.layers[3].weight("moving_variance")?.values, [3.999, 0.999])
+        let graph = try model.makeModelGraph()
+        XCTAssertEqual(graph.layers.map(\.name), ["d1", "d1_relu", "bn"])
+        XCTAssertEqual(graph.layers.map(\.index), [2, 3, 4], "Dropout takes no index")
+        let outputs = graph.floatForward([1, 2, 3])
+        XCTAssertEqual(outputs[0], [-0.875, 7])
+        XCTAssertEqual(outputs[1], [0, 7])
+        XCTAssertEqual(outputs[2][0], -0.5, accuracy: 1e-6)
+        XCTAssertEqual(outputs[2][1], 8, accuracy: 1e-6)
+    }
+}
+
+final class PrunedWeightsTests: XCTestCase {
+    /// KERAS_3layer_70pruned_retrained_weights.h5: the same architecture with 70 % of all kernel
+    /// weights zero (pruned globally, so the fraction varies by layer).
+    func testPrunedWeightsLoadWithTheirZeros() throws {
+        let model = try KerasModel.load(json: Fixtures.require("\(Fixtures.kerasDirectory)/KERAS_3layer.json"),
+                                        weights: Fixtures.require("\(Fixtures.kerasDirectory)/KERAS_3layer_70pruned_retrained_weights.h5"))
+        let graph = try model.makeModelGraph()
+        var zeros = 0
+        var total = 0
+        for layer in graph.layers {
+            guard case .dense(let dense) = layer.operation else { continue }
+            zeros += dense.zeroWeightCount
+            total += dense.weights.count
+            XCTAssertGreaterThan(Double(dense.zeroWeightCount) / Double(dense.weights.count), 0.5, layer.name)
+        }
+        XCTAssertEqual(total, 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5)
+        XCTAssertEqual(Double(zeros) / Double(total), 0.7, accuracy: 0.03)
+    }
+}
+
+final class ArchitectureVariantsTests: XCTestCase {
+    /// Keras 2.0/2.1 Sequential: `config` is the layer list and the input shape sits on the first
+    /// layer; Keras names the implicit input `<first>_input` (hls4ml's `fc1_input`).
+    func testOldSequentialListWithoutInputLayer() throws {
+        let json = try JSONValue.parse("""
+        {"class_name": "Sequential", "keras_version": "2.1.5", "config": [
+          {"class_name": "Dense", "config": {"name": "fc1", "units": 4, "activation": "relu", "batch_input_shape": [null, 3]}},
+          {"class_name": "Dropout", "config": {"name": "d", "rate": 0.1}},
+          {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "softmax"}}]}
+        """, source: "old.json")
+        let model = try KerasModel.parseArchitecture(json, source: "old.json")
+        XCTAssertEqual(model.layers.map(\.name), ["fc1_input", "fc1", "d", "out"])
+        XCTAssertEqual(model.inputSize, 3)
+        XCTAssertEqual(model.kerasVersion, "2.1.5")
+        XCTAssertEqual(try KerasModel.outputWidths(model.layers.map { layer -> KerasLayer in
+            var copy = layer
+            if layer.name == "fc1" { copy.weights = [KerasWeight(name: "fc1/kernel:0", shape: [3, 4], values: .init(repeating: 0, count: 12)),
+                                                     KerasWeight(name: "fc1/bias:0", shape: [4], values: .init(repeating: 0, count: 4))] }
+            if layer.name == "out" { copy.weights = [KerasWeight(name: "out/kernel:0", shape: [4, 2], values: .init(repeating: 0, count: 8)),
+                                                     KerasWeight(name: "out/bias:0", shape: [2], values: [0, 0])] }
+            return copy
+        }, source: "old.json"), [3, 4, 4, 2])
+    }
+
+    func testStructuralErrors() {
+        func parse(_ text: String) throws -> KerasModel {
+            try KerasModel.parseArchitecture(try JSONValue.parse(text, source: "m.json"), source: "m.json")
+        }
+        assertUserError(try parse(#"{"class_name": "Graph", "config": {}}"#), contains: "unsupported model class 'Graph'")
+        assertUserError(try parse(#"{"config": {}}"#), contains: "class_name")
+        assertUserError(try parse(#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"name": "a", "units": 2}}]}}"#),
+                        contains: "no input shape")
+        assertUserError(try parse(#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"name": "i", "batch_input_shape": [null, 28, 28]}}, {"class_name": "Dense", "config": {"name": "a", "units": 2}}]}}"#),
+                        contains: "not a flat vector")
+        assertUserError(try parse(#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"name": "i", "batch_input_shape": [null, 4]}}]}}"#),
+                        contains: "no layers after the input")
+    }
+}

@@ -146,3 +146,30 @@ final class FitTests: XCTestCase {
         XCTAssertThrowsError(try Model(inputSize: 2, layers: [.dense("a", units: 2), .dense("a", units: 2)], seed: 0))
     }
 }
+
+final class DivergenceTests: XCTestCase {
+    func testDivergingTrainingIsAClearError() throws {
+        var model = try Model(inputSize: 2, layers: [.dense("out", units: 2, activation: .softmax)], seed: 0)
+        let data = try LabeledData(features: [1e30, -1e30, -1e30, 1e30], featureCount: 2, labels: [1, 0])
+        XCTAssertThrowsError(try model.fit(data, options: FitOptions(epochs: 3, batchSize: 2,
+                                                                     optimizer: .sgd(learningRate: 1e30)))) { error in
+            XCTAssertTrue("\(error)".contains("diverged"), "\(error)")
+        }
+    }
+
+    /// Gathering shuffled rows (the 16-feature vector path) equals training on rows shuffled up front.
+    func testShuffledGatherEqualsPreShuffledRows() throws {
+        let data = blobs(rows: 300, features: 16, classes: 5, seed: 2)
+        var a = try Model.jetTagger(seed: 4)
+        try a.fit(data, options: FitOptions(epochs: 1, batchSize: 64, seed: 3))
+        // Reference: the same shuffle done here, then training on contiguous rows without shuffling.
+        var generator = Xoshiro256(seed: 3)
+        var order = Array(0..<300)
+        for i in stride(from: 299, to: 0, by: -1) { order.swapAt(i, generator.nextIndex(below: i + 1)) }
+        let shuffled = try LabeledData(features: order.flatMap { data.features[($0 * 16)..<($0 * 16 + 16)] },
+                                       featureCount: 16, labels: order.map { data.labels[$0] })
+        var b = try Model.jetTagger(seed: 4)
+        try b.fit(shuffled, options: FitOptions(epochs: 1, batchSize: 64, shuffle: false))
+        XCTAssertEqual(a, b)
+    }
+}

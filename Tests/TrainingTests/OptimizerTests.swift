@@ -107,7 +107,9 @@ final class InitializerTests: XCTestCase {
         let c = try Model.jetTagger(seed: 43)
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a, c)
-        XCTAssertEqual(a.parameterCount, 4389)
+        XCTAssertEqual(a.parameterCount, 4389)   // 1088 + 2080 + 1056 + 165 (facts §8.2)
+        XCTAssertTrue(a.summary().contains("fc1 (Dense)"))
+        XCTAssertTrue(a.summary().hasSuffix("Total params: 4389"))
         XCTAssertTrue(a.layers.allSatisfy { $0.dense?.bias.allSatisfy { $0 == 0 } ?? true })
     }
 }

@@ -146,3 +146,56 @@ final class QuantizerTests: XCTestCase {
             .qDense("fc", units: 2, kernelQuantizer: .bits(4, 0, alpha: .value(-1)), biasQuantizer: nil)], seed: 0))
     }
 }
+
+/// The QAT model's quantized forward pass (the logits the firmware must reproduce).
+final class QuantizedForwardTests: XCTestCase {
+    /// Inputs on a 1/8 grid make every product and sum exact in Float32, so the logits must equal a
+    /// Double evaluation of the formulas (quantized weights, quantized_relu(6) by its definition).
+    func testTutorialQATLogitsAreExact() throws {
+        var model = try Model.jetTagger(seed: 3, weightQuantizer: .bits(6, 0, alpha: .value(1)),
+                                        activationQuantizer: .relu(6))
+        // Give the biases some value so their quantizer matters.
+        for i in model.layers.indices {
+            guard case .dense(var d) = model.layers[i].kind else { continue }
+            d.bias = (0..<d.units).map { Float($0 % 7) * 0.037 - 0.1 }
+            model.layers[i].kind = .dense(d)
+        }
+        var g = Xoshiro256(seed: 1)
+        let rows = 50
+        let x = (0..<(rows * 16)).map { _ in Float(g.nextIndex(below: 33) - 16) / 8 }
+        let logits = try model.logits(x)
+        let dense = model.layers.compactMap(\.dense)
+        func relu6(_ v: Double) -> Double { min(max((v * 64).rounded(.toNearestOrEven), 0), 63) / 64 }
+        for r in 0..<rows {
+            var h = (0..<16).map { Double(x[r * 16 + $0]) }
+            for (n, d) in dense.enumerated() {
+                let k = d.kernel.map { min(max((Double($0) * 32).rounded(.toNearestOrEven), -32), 31) / 32 }
+                let b = d.bias.map { min(max((Double($0) * 32).rounded(.toNearestOrEven), -32), 31) / 32 }
+                var z = b
+                for j in 0..<d.units { for i in 0..<d.inputSize { z[j] += h[i] * k[i * d.units + j] } }
+                h = n < dense.count - 1 ? z.map(relu6) : z
+            }
+            XCTAssertEqual(Array(logits[(r * 5)..<(r * 5 + 5)]).map(Double.init), h, "row \(r)")
+        }
+        XCTAssertEqual(try model.referenceLogits(x.map(Double.init)), logits.map(Double.init))
+        // predict = softmax of these logits.
+        let p = try model.predict(Array(x[0..<16]))
+        let e = logits[0..<5].map { exp(Double($0)) }
+        for j in 0..<5 { XCTAssertEqual(Double(p[j]), e[j] / e.reduce(0, +), accuracy: 1e-6) }
+    }
+
+    func testQATTrainingKeepsLatentWeightsClippedAndLearns() throws {
+        let data = blobs(rows: 1500, features: 16, classes: 5, seed: 4, spread: 0.8)
+        var model = try Model.jetTagger(seed: 1, weightQuantizer: .bits(6, 0, alpha: .value(1)),
+                                        activationQuantizer: .relu(6))
+        try model.prune(schedule: .constantSparsity(target: 0.75, beginStep: 20, frequency: 10))
+        let history = try model.fit(data, options: FitOptions(epochs: 6, batchSize: 64, optimizer: .adam(learningRate: 0.01),
+                                                              validationSplit: 0.2))
+        XCTAssertGreaterThan(history.epochs.last!.valAccuracy!, 0.8)
+        for d in model.layers.compactMap(\.dense) {
+            XCTAssertTrue(d.kernel.allSatisfy { abs($0) <= 1 } && d.bias.allSatisfy { abs($0) <= 1 })
+            XCTAssertTrue(d.quantizedKernel().allSatisfy { ($0 * 32).rounded() == $0 * 32 && $0 >= -1 && $0 <= 31.0 / 32 })
+        }
+        XCTAssertEqual(model.strippingPruning().sparsityReport().sparsity, 0.75, accuracy: 0.001)
+    }
+}

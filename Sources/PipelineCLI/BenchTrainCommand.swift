@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Support
+import Training
+
+/// `pipeline bench train [--json]`: trains the tutorial MLP (16→64→32→32→5, lecun_uniform, L1 1e-4,
+/// Adam lr 1e-4, batch 1024) on synthetic jet-like rows and reports training throughput.
+struct BenchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Benchmark the trainer on the tutorial model (samples/s = median of epochs 2..N).")
+
+    @Flag(help: "Print a JSON object on the last line.")
+    var json = false
+
+    @Option(help: "Synthetic training rows.")
+    var rows = 665_000
+
+    @Option(help: "Epochs (at least 2; the median is taken over epochs 2..N).")
+    var epochs = 4
+
+    @Option(name: .customLong("batch-size"), help: "Mini-batch size.")
+    var batchSize = 1024
+
+    @Option(help: "OpenBLAS threads.")
+    var threads = 2
+
+    @Option(help: "Seed for the data, the weights and the shuffles.")
+    var seed: UInt64 = 0
+
+    func validate() throws {
+        guard rows > 0 else { throw ValidationError("--rows must be positive") }
+        guard epochs >= 2 else { throw ValidationError("--epochs must be at least 2") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+    }
+
+    struct Result: Codable {
+        var samples_per_s: Double
+        var epoch_s: Double
+        var epochs_s: [Double]
+        var rows: Int
+        var batch_size: Int
+        var blas_threads: Int
+        var parameters: Int
+        /// Process CPU seconds per epoch (all BLAS threads): with a busy machine, wall time understates speed.
+        var epochs_cpu_s: [Double]
+        /// Rows per CPU-second (median of epochs 2..N), i.e. what one dedicated core would do per thread used.
+        var samples_per_cpu_s: Double
+        var final_loss: Double
+        var final_accuracy: Double
+        var data: String
+    }
+
+    func run() throws {
+        let data = BenchTrainCommand.syntheticJets(rows: rows, seed: seed)
+        var model = try Model.jetTagger(seed: seed)
+        let options = FitOptions(epochs: epochs, batchSize: batchSize, optimizer: .adam(learningRate: 1e-4),
+                                 shuffle: true, seed: seed, blasThreads: threads)
+        let display: ProgressReporter = json ? .lines : .automatic
+        final class CPUClock { var started = 0.0; var epochs: [Double] = [] }
+        let cpu = CPUClock()
+        let reporter = ProgressReporter { event in
+            switch event {
+            case .epochBegan: cpu.started = BenchTrainCommand.processCPUSeconds()
+            case .epochEnded: cpu.epochs.append(BenchTrainCommand.processCPUSeconds() - cpu.started)
+            default: break
+            }
+            display.report(event)
+        }
+        let history = try model.fit(data, options: options, progress: reporter)
+        func medianOf(_ values: [Double]) -> Double {
+            let v = values.sorted()
+            return v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+        }
+        let median = medianOf(history.epochs.dropFirst().map(\.seconds))
+        let medianCPU = medianOf(Array(cpu.epochs.dropFirst()))
+        let last = history.epochs.last!
+        let result = Result(samples_per_s: (Double(rows) / median).rounded(), epoch_s: median,
+                            epochs_s: history.epochs.map(\.seconds), rows: rows, batch_size: batchSize,
+                            blas_threads: threads, parameters: model.parameterCount, epochs_cpu_s: cpu.epochs,
+                            samples_per_cpu_s: (Double(rows) / medianCPU).rounded(), final_loss: last.loss,
+                            final_accuracy: last.accuracy, data: "bench-local synthetic blobs (5 classes, 16 features)")
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(result), as: UTF8.self))
+        } else {
+            print(String(format: "%.0f samples/s (median epoch %.3f s over epochs 2..%d, %d rows, batch %d, %d BLAS threads)",
+                         result.samples_per_s, median, epochs, rows, batchSize, threads))
+        }
+    }
+
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+    }
+
+    /// A deterministic stand-in for jet features: five Gaussian classes in 16 dimensions with
+    /// overlapping means (so the loss keeps moving), standardized scale.
+    static func syntheticJets(rows: Int, seed: UInt64) -> LabeledData {
+        var generator = Xoshiro256(seed: seed ^ 0x5EED_DA7A)
+        let features = 16, classes = 5
+        var means = [[Double]]()
+        for _ in 0..<classes { means.append((0..<features).map { _ in generator.uniform(-0.8, 0.8) }) }
+        var x = [Float](repeating: 0, count: rows * features)
+        var y = [Int32](repeating: 0, count: rows)
+        for r in 0..<rows {
+            let c = generator.nextIndex(below: classes)
+            y[r] = Int32(c)
+            for f in 0..<features { x[r * features + f] = Float(means[c][f] + generator.standardNormal()) }
+        }
+        return try! LabeledData(features: x, featureCount: features, labels: y)
+    }
+}

@@ -1,0 +1,80 @@
+import XCTest
+import FixedPoint
+import ModelGraph
+@testable import Simulation
+
+/// The wrap shortcuts (16/32/64-bit lanes, taken without overflow counting) must equal the
+/// cast-by-cast path on every row, including rows that overflow and wrap.
+final class FastPathTests: XCTestCase {
+    func graph(input: FixedPointType, weight: FixedPointType, accum: FixedPointType, result: FixedPointType) -> ModelGraph {
+        var graph = SimulationBenchmark.jetTaggerGraph(seed: 99)
+        graph.inputType = .fixed(input)
+        for k in graph.layers.indices {
+            if case .dense(var dense) = graph.layers[k].operation {
+                dense.weightType = .fixed(weight)
+                dense.biasType = .fixed(weight)
+                dense.accumType = .fixed(accum)
+                graph.layers[k].operation = .dense(dense)
+            }
+            if case .softmax = graph.layers[k].operation { continue }
+            graph.layers[k].resultType = .fixed(result)
+        }
+        return graph
+    }
+
+    func inputs() -> [Double] {
+        var x = SimulationBenchmark.inputs(samples: 400, seed: 5)
+        for k in 0..<(x.count / 7) { x[k * 7] *= 8 } // force wraps
+        return x
+    }
+
+    func check(_ graph: ModelGraph, modes: [DenseMode], expectOverflows: Bool = true,
+               file: StaticString = #filePath, line: UInt = #line) throws {
+        let simulator = try Simulator(graph: graph)
+        let actual: [DenseMode] = simulator.steps.compactMap {
+            if case .dense(let plan) = $0.plan { return plan.pointee.mode } else { return nil }
+        }
+        XCTAssertEqual(actual, modes, "dense kernels chosen", file: file, line: line)
+        let x = inputs()
+        let fast = try simulator.run(x, options: SimulationOptions(countOverflows: false))
+        let exact = try simulator.run(x, options: SimulationOptions(countOverflows: true, threads: 1))
+        XCTAssertEqual(fast.outputs, exact.outputs, file: file, line: line)
+        let overflows = exact.overflows!.reduce(0) { $0 + $1.accumulatorOverflows + $1.resultOverflows }
+        if expectOverflows {
+            XCTAssertGreaterThan(overflows, 0, "the inputs should make some values wrap", file: file, line: line)
+        }
+    }
+
+    func testSixteenBitLanes() throws {
+        // Both 16-bit variants occur in the benchmark model: fc1 has weights ≥ 0.5 (w·2^6 overflows 16 bits,
+        // so high/low halves are combined), the later layers store pre-shifted weights.
+        let benchmark = try Simulator(graph: SimulationBenchmark.jetTaggerGraph(seed: 99))
+        let preshifted: [Bool] = benchmark.steps.compactMap {
+            if case .dense(let plan) = $0.plan { return plan.pointee.preshifted } else { return nil }
+        }
+        XCTAssertEqual(preshifted, [false, true, true, true])
+        try check(graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .fixed(16, 6)),
+                  modes: [.wrap16, .wrap16, .wrap16, .wrap16])
+        try check(graph(input: .fixed(12, 4), weight: .fixed(8, 2), accum: .fixed(14, 5), result: .ufixed(10, 4)),
+                  modes: [.wrap16, .wrap16, .wrap16, .wrap16])
+    }
+
+    func testThirtyTwoAndSixtyFourBitLanes() throws {
+        try check(graph(input: .fixed(12, 4), weight: .fixed(12, 2), accum: .fixed(18, 8), result: .fixed(12, 4)),
+                  modes: [.wrap32, .wrap32, .wrap32, .wrap32])
+        try check(graph(input: .fixed(24, 8), weight: .fixed(20, 4), accum: .fixed(40, 14), result: .fixed(24, 8)),
+                  modes: [.wrap64, .wrap64, .wrap64, .wrap64], expectOverflows: false)
+    }
+
+    func testSaturatingAndRoundingTypesUseTheGeneralPath() throws {
+        try check(graph(input: .fixed(16, 6, .rnd, .sat), weight: .fixed(16, 6), accum: .fixed(16, 6, .rndConv, .sat),
+                        result: .fixed(12, 4, .rndConv, .satSym)), modes: [.general, .general, .general, .general])
+    }
+
+    func testThreadCountDoesNotChangeResults() throws {
+        let simulator = try Simulator(graph: SimulationBenchmark.jetTaggerGraph())
+        let x = SimulationBenchmark.inputs(samples: 2000)
+        XCTAssertEqual(try simulator.run(x, options: SimulationOptions(threads: 1)).outputs,
+                       try simulator.run(x, options: SimulationOptions(threads: 4)).outputs)
+    }
+}
