@@ -26,6 +26,9 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "OpenBLAS threads.")
     var threads = 2
 
+    @Option(help: "Batch shards trained in parallel threads (use with --threads 1).")
+    var shards = 1
+
     @Option(help: "Seed for the data, the weights and the shuffles.")
     var seed: UInt64 = 0
 
@@ -43,6 +46,7 @@ struct BenchTrainCommand: ParsableCommand {
         var rows: Int
         var batch_size: Int
         var blas_threads: Int
+        var shards: Int
         var parameters: Int
         /// Process CPU seconds per epoch (all BLAS threads): with a busy machine, wall time understates speed.
         var epochs_cpu_s: [Double]
@@ -57,7 +61,7 @@ struct BenchTrainCommand: ParsableCommand {
         let data = try BenchTrainCommand.syntheticJets(rows: rows, seed: seed)
         var model = try Model.jetTagger(seed: seed)
         let options = FitOptions(epochs: epochs, batchSize: batchSize, optimizer: .adam(learningRate: 1e-4),
-                                 shuffle: true, seed: seed, blasThreads: threads)
+                                 shuffle: true, seed: seed, blasThreads: threads, shards: shards)
         let display: ProgressReporter = json ? .lines : .automatic
         final class CPUClock { var started = 0.0; var epochs: [Double] = [] }
         let cpu = CPUClock()
@@ -79,7 +83,7 @@ struct BenchTrainCommand: ParsableCommand {
         let last = history.epochs.last!
         let result = Result(samples_per_s: (Double(rows) / median).rounded(), epoch_s: median,
                             epochs_s: history.epochs.map(\.seconds), rows: rows, batch_size: batchSize,
-                            blas_threads: threads, parameters: model.parameterCount, epochs_cpu_s: cpu.epochs,
+                            blas_threads: threads, shards: shards, parameters: model.parameterCount, epochs_cpu_s: cpu.epochs,
                             samples_per_cpu_s: (Double(rows) / medianCPU).rounded(), final_loss: last.loss,
                             final_accuracy: last.accuracy, data: "Datasets.SyntheticJets, standardized")
         if json {

@@ -260,10 +260,11 @@ final class Network {
 
     /// Softmax cross-entropy of the last layer against `labels`; writes `(p − onehot)/rows` into the
     /// last layer's delta when `gradient` is set. Returns (sum of per-row losses, correct argmax count).
-    func crossEntropy(rows: Int, gradient: Bool) -> (loss: Double, correct: Int) {
+    func crossEntropy(rows: Int, gradient: Bool, batchRows: Int? = nil) -> (loss: Double, correct: Int) {
         let op = ops[ops.count - 1]
         let n = op.outSize
-        let inv = 1 / Float(rows)
+        // The mean is over the whole batch, which may be split into shards computed separately.
+        let inv = 1 / Float(batchRows ?? rows)
         var loss = 0.0
         var correct = 0
         for r in 0..<rows {
@@ -508,6 +509,25 @@ final class Network {
             }
             for j in 0..<op.kernelCount { op.kernelFirst[j] = s.kernelFirst[j]; op.kernelSecond[j] = s.kernelSecond[j] }
             for j in 0..<op.outSize { op.biasFirst[j] = s.biasFirst[j]; op.biasSecond[j] = s.biasSecond[j] }
+        }
+    }
+
+    // MARK: shards
+
+    /// Copies the weights the forward pass uses from `source` (same architecture), so this network
+    /// can compute a shard of the batch with the current parameters.
+    func copyForwardWeights(from source: Network) {
+        for (mine, theirs) in zip(ops, source.ops) {
+            mine.forwardKernel.update(from: theirs.forwardKernel, count: mine.kernelCount)
+            mine.forwardBias.update(from: theirs.forwardBias, count: mine.outSize)
+        }
+    }
+
+    /// Adds another shard's gradients to this network's (a fixed order keeps results reproducible).
+    func addGradients(of other: Network) {
+        for (mine, theirs) in zip(ops, other.ops) {
+            for j in 0..<mine.kernelCount { mine.kernelGradient[j] += theirs.kernelGradient[j] }
+            for j in 0..<mine.outSize { mine.biasGradient[j] += theirs.biasGradient[j] }
         }
     }
 
