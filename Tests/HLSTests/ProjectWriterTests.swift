@@ -168,15 +168,27 @@ final class ProjectWriterTests: XCTestCase {
     /// The fast formatter must print exactly what FixedPointType.weightLiteral (Python's '{:.Nf}') prints.
     func testFastWeightFormattingMatchesWeightLiteral() {
         var generator = SystemRandomNumberGenerator()
-        for digits in [0, 1, 3, 6, 10, 14, 20] {
+        for digits in [0, 1, 2, 3, 5, 6, 10, 14, 17, 18, 20] {
             let type = FixedPointType.fixed(digits + 6, 6)
             for _ in 0..<300 {
                 let value = Float.random(in: -40...40, using: &generator)
                 XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value))
             }
-            XCTAssertEqual(WeightFormatter.literal(0.5, fractionalDigits: digits), type.weightLiteral(0.5))
-            XCTAssertEqual(WeightFormatter.literal(-0.0, fractionalDigits: digits), type.weightLiteral(-0.0))
+            // Exact ties (half-to-even), values that round to "-0.00", subnormals, large magnitudes.
+            let specials: [Float] = [0.5, 1.5, 2.5, -2.5, 0.125, 0.375, -0.0, 0, -1e-7, 1e-7, 1e-45, -1e-45,
+                                     Float.leastNormalMagnitude, 0.0009765625, 123456.5, -8388607.5, 3.0e9,
+                                     Float.greatestFiniteMagnitude]
+            for value in specials {
+                XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value), "\(value) N=\(digits)")
+            }
+            for _ in 0..<300 {
+                let value = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
+                guard value.isFinite else { continue }
+                XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value), "\(value) N=\(digits)")
+            }
         }
+        XCTAssertEqual(WeightFormatter.literal(2.5, fractionalDigits: 0), "2")
+        XCTAssertEqual(WeightFormatter.literal(-0.001, fractionalDigits: 2), "-0.00")
     }
 
     func testSoftmaxTableSizesFollowHls4ml() {
