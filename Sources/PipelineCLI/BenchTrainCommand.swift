@@ -31,6 +31,19 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Batch shards trained in parallel threads: the default uses both cores, each with one BLAS thread.")
     var shards = 2
 
+    enum Variant: String, ExpressibleByArgument, CaseIterable {
+        case float, pruned, qat
+    }
+
+    @Option(help: "Tutorial variant: float (part 1), pruned (part 3: 75 % ConstantSparsity from step 2000, every 100), qat (part 4: quantized_bits(6,0,alpha=1), quantized_relu(6), plus the pruning).")
+    var variant: Variant = .float
+
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
+    var learningRate: Float = 1e-4
+
+    @Option(name: .customLong("validation-split"), help: "Keras validation_split (0 = none); val metrics are reported.")
+    var validationSplit = 0.0
+
     @Option(help: "Seed for the data, the weights and the shuffles.")
     var seed: UInt64 = 0
 
@@ -57,13 +70,22 @@ struct BenchTrainCommand: ParsableCommand {
         var samples_per_cpu_s: Double
         var final_loss: Double
         var final_accuracy: Double
+        var variant: String
+        var final_val_accuracy: Double?
+        var sparsity: Double
         var data: String
     }
 
     func run() throws {
         let data = try BenchTrainCommand.syntheticJets(rows: rows, seed: seed)
-        var model = try Model.jetTagger(seed: seed)
-        let options = FitOptions(epochs: epochs, batchSize: batchSize, optimizer: .adam(learningRate: 1e-4),
+        var model = variant == .qat
+            ? try Model.jetTagger(seed: seed, weightQuantizer: .bits(6, 0, alpha: .value(1)), activationQuantizer: .relu(6))
+            : try Model.jetTagger(seed: seed)
+        if variant != .float {
+            try model.prune(schedule: .constantSparsity(target: 0.75, beginStep: 2000, frequency: 100))
+        }
+        let options = FitOptions(epochs: epochs, batchSize: batchSize, optimizer: .adam(learningRate: learningRate),
+                                 validationSplit: validationSplit > 0 ? validationSplit : nil,
                                  shuffle: true, seed: seed, blasThreads: threads, shards: shards)
         let display: ProgressReporter = json ? .lines : .automatic
         final class CPUClock { var started = 0.0; var epochs: [Double] = [] }
@@ -84,11 +106,13 @@ struct BenchTrainCommand: ParsableCommand {
         let median = medianOf(history.epochs.dropFirst().map(\.seconds))
         let medianCPU = medianOf(Array(cpu.epochs.dropFirst()))
         let last = history.epochs.last!
-        let result = Result(samples_per_s: (Double(rows) / median).rounded(), epoch_s: median,
+        let trained = history.epochs[0].samples
+        let result = Result(samples_per_s: (Double(trained) / median).rounded(), epoch_s: median,
                             epochs_s: history.epochs.map(\.seconds), rows: rows, batch_size: batchSize,
                             blas_threads: threads, shards: shards, parameters: model.parameterCount, epochs_cpu_s: cpu.epochs,
-                            samples_per_cpu_s: (Double(rows) / medianCPU).rounded(), final_loss: last.loss,
-                            final_accuracy: last.accuracy, data: "Datasets.SyntheticJets, standardized")
+                            samples_per_cpu_s: (Double(trained) / medianCPU).rounded(), final_loss: last.loss,
+                            final_accuracy: last.accuracy, variant: variant.rawValue,
+                            final_val_accuracy: last.valAccuracy, sparsity: model.strippingPruning().sparsityReport().sparsity, data: "Datasets.SyntheticJets, standardized")
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

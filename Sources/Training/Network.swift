@@ -236,10 +236,22 @@ final class Network {
             for r in 0..<rows {
                 let zr = z + r * n
                 let ar = a + r * n
+                // Clamp first (so |p| < 2^22), then round half to even by adding and removing
+                // 1.5·2^23: exact in Float32's default rounding mode and vectorizable (no libm call).
+                guard q.bits <= 20 else {
+                    for j in 0..<n {
+                        let v = zr[j] + b[j]
+                        zr[j] = v
+                        ar[j] = min(max((v * scaleIn).rounded(.toNearestOrEven), 0), top) * scaleOut
+                    }
+                    continue
+                }
                 for j in 0..<n {
                     let v = zr[j] + b[j]
                     zr[j] = v
-                    ar[j] = min(max((v * scaleIn).rounded(.toNearestOrEven), 0), top) * scaleOut
+                    let p = min(max(v * scaleIn, -1), top + 1)
+                    let rounded = (p + 12_582_912) - 12_582_912
+                    ar[j] = min(max(rounded, 0), top) * scaleOut
                 }
             }
         case .softmax:
@@ -345,7 +357,15 @@ final class Network {
         case .quantizedRelu(let q):
             let upper = q.gradientUpperBound
             let z = op.preActivation
-            for i in 0..<count { d[i] = (z[i] > 0) && (z[i] <= upper) ? d[i] : 0 }
+            var i = 0
+            while i + 8 <= count {
+                let zv = UnsafeRawPointer(z + i).loadUnaligned(as: SIMD8<Float>.self)
+                var dv = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+                dv.replace(with: 0, where: (zv .<= 0) .| (zv .> upper))
+                UnsafeMutableRawPointer(d + i).storeBytes(of: dv, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count { if !(z[i] > 0 && z[i] <= upper) { d[i] = 0 }; i += 1 }
         case .softmax:
             break // only on the last layer, where the cross-entropy gradient is fused
         }
