@@ -19,11 +19,11 @@ public struct FitOptions: Sendable {
     /// Written atomically after every epoch; with `resume`, training continues from it when it exists.
     public var checkpoint: URL?
     public var resume: Bool
-    /// OpenBLAS threads (nil leaves OpenBLAS's own choice).
+    /// OpenBLAS threads during this `fit` (nil: OpenBLAS's own choice, or 1 with shards); restored afterwards.
     public var blasThreads: Int?
     /// Batch shards computed in parallel threads (data parallelism inside each batch; gradients are
     /// summed in a fixed order, so results stay reproducible for a given shard count). With more
-    /// than one shard, give BLAS one thread (`blasThreads: 1`).
+    /// than one shard BLAS gets one thread per shard unless `blasThreads` says otherwise.
     public var shards: Int
 
     public init(epochs: Int, batchSize: Int = 32, optimizer: Optimizer = .adam, validationSplit: Double? = nil,
@@ -117,7 +117,12 @@ extension Model {
             throw UserError("a callback monitors \(monitor.rawValue) but there is no validation data",
                             expected: "validation_split or validation data")
         }
-        if let threads = options.blasThreads { openblas_set_num_threads(Int32(threads)) }
+        // BLAS threads for this call only (shards default to one BLAS thread each), restored afterwards.
+        let previousThreads = openblas_get_num_threads()
+        if let threads = options.blasThreads ?? (options.shards > 1 ? 1 : nil) {
+            openblas_set_num_threads(Int32(max(threads, 1)))
+        }
+        defer { openblas_set_num_threads(previousThreads) }
 
         let network = try Network(model: self, maxBatch: max(options.batchSize, 1))
         let sharded = options.shards > 1
