@@ -53,7 +53,7 @@ extension ProjectPlan {
         body += """
 
         #ifndef __SYNTHESIS__
-            // C-simulation: load the weights once from firmware/weights/*.txt.
+            // C-simulation: load the weights once from WEIGHTS_DIR/*.txt (see parameters.h).
             static bool loaded_weights = false;
             if (!loaded_weights) {
 
