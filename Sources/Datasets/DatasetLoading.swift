@@ -40,7 +40,7 @@ public struct BadRow: Sendable, Equatable, CustomStringConvertible {
 /// Bad rows found while loading: the total and the first few with their locations.
 public struct BadRowReport: Sendable, Equatable {
     public static let keptExamples = 10
-    public private(set) var count = 0
+    public internal(set) var count = 0
     public private(set) var examples: [BadRow] = []
 
     public init() {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Foundation
 import Support
 import Training
@@ -53,7 +54,7 @@ struct BenchTrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let data = BenchTrainCommand.syntheticJets(rows: rows, seed: seed)
+        let data = try BenchTrainCommand.syntheticJets(rows: rows, seed: seed)
         var model = try Model.jetTagger(seed: seed)
         let options = FitOptions(epochs: epochs, batchSize: batchSize, optimizer: .adam(learningRate: 1e-4),
                                  shuffle: true, seed: seed, blasThreads: threads)
@@ -80,7 +81,7 @@ struct BenchTrainCommand: ParsableCommand {
                             epochs_s: history.epochs.map(\.seconds), rows: rows, batch_size: batchSize,
                             blas_threads: threads, parameters: model.parameterCount, epochs_cpu_s: cpu.epochs,
                             samples_per_cpu_s: (Double(rows) / medianCPU).rounded(), final_loss: last.loss,
-                            final_accuracy: last.accuracy, data: "bench-local synthetic blobs (5 classes, 16 features)")
+                            final_accuracy: last.accuracy, data: "Datasets.SyntheticJets, standardized")
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
@@ -97,20 +98,10 @@ struct BenchTrainCommand: ParsableCommand {
         return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 
-    /// A deterministic stand-in for jet features: five Gaussian classes in 16 dimensions with
-    /// overlapping means (so the loss keeps moving), standardized scale.
-    static func syntheticJets(rows: Int, seed: UInt64) -> LabeledData {
-        var generator = Xoshiro256(seed: seed ^ 0x5EED_DA7A)
-        let features = 16, classes = 5
-        var means = [[Double]]()
-        for _ in 0..<classes { means.append((0..<features).map { _ in generator.uniform(-0.8, 0.8) }) }
-        var x = [Float](repeating: 0, count: rows * features)
-        var y = [Int32](repeating: 0, count: rows)
-        for r in 0..<rows {
-            let c = generator.nextIndex(below: classes)
-            y[r] = Int32(c)
-            for f in 0..<features { x[r * features + f] = Float(means[c][f] + generator.standardNormal()) }
-        }
-        return try! LabeledData(features: x, featureCount: features, labels: y)
+    /// The project's synthetic jets (`Datasets.SyntheticJets`), standardized like the tutorial's data.
+    static func syntheticJets(rows: Int, seed: UInt64) throws -> LabeledData {
+        let jets = SyntheticJets.generate(rows: rows, seed: seed)
+        let scaled = try StandardScaler.fit(jets).transform(jets)
+        return try LabeledData(features: scaled.featuresAsFloat(), featureCount: scaled.featureCount, labels: scaled.labels)
     }
 }

@@ -8,19 +8,19 @@ enum Compiler {
     /// Raw values are Int64; 62 bits leave room for one exact addition.
     static let maximumWidth = 62
 
-    static func checkWidth(_ type: FixedPointType, _ what: String, layer: String) throws {
-        guard type.width >= 1, type.width <= maximumWidth, !(type.isSigned && type.width < 2 && !type.isInteger) else {
+    static func checkWidth(_ type: FixedPointType, _ what: String, layer: String, maximum: Int = maximumWidth) throws {
+        guard type.width >= 1, type.width <= maximum, !(type.isSigned && type.width < 2 && !type.isInteger) else {
             throw UserError("\(what) \(type) has \(type.width) bits", at: "layer '\(layer)'",
-                            expected: "a width of 1...\(maximumWidth) bits (the simulator computes on 64-bit integers)")
+                            expected: "a width of 1...\(maximum) bits (layer outputs travel as 64-bit integers; Dense weights, biases and accumulators may have up to 64 bits)")
         }
     }
 
-    static func concrete(_ precision: Precision, _ what: String, layer: String) throws -> FixedPointType {
+    static func concrete(_ precision: Precision, _ what: String, layer: String, maximum: Int = maximumWidth) throws -> FixedPointType {
         guard case .fixed(let type) = precision else {
             throw UserError("\(what) is 'auto'", at: "layer '\(layer)'",
                             expected: "a concrete precision such as ap_fixed<16,6> (run precision inference before simulating)")
         }
-        try checkWidth(type, what, layer: layer)
+        try checkWidth(type, what, layer: layer, maximum: maximum)
         return type
     }
 
@@ -108,15 +108,35 @@ enum Compiler {
     static func compileDense(_ dense: Dense, layer: Layer, inputType: FixedPointType, result: FixedPointType,
                              storage: Storage) throws -> DensePlan {
         let name = layer.name
-        let weightType = try concrete(dense.weightType, "weight_t", layer: name)
-        let biasType = try concrete(dense.biasType, "bias_t", layer: name)
-        let accum = try concrete(dense.accumType, "accum_t", layer: name)
+        let weightType = try concrete(dense.weightType, "weight_t", layer: name, maximum: FixedPointType.maximumWidth)
+        let biasType = try concrete(dense.biasType, "bias_t", layer: name, maximum: FixedPointType.maximumWidth)
+        let accum = try concrete(dense.accumType, "accum_t", layer: name, maximum: FixedPointType.maximumWidth)
         let productBits = inputType.width + weightType.width
-        guard productBits <= 63 else {
-            throw UserError("products of \(inputType) and \(weightType) need \(productBits) bits", at: "layer '\(name)'",
-                            expected: "input and weight widths adding up to at most 63 bits")
-        }
         let productFractional = inputType.fractionalBits + weightType.fractionalBits
+        // Resource strategy with 1 < R < n_in adds the inputs in (i mod R, i div R) order (facts §3.3).
+        var order = Array(0..<dense.inputs)
+        let reuse = layer.reuseFactor
+        if layer.strategy == .resource, reuse > 1, reuse < dense.inputs {
+            order.sort { ($0 % reuse, $0 / reuse) < ($1 % reuse, $1 / reuse) }
+        }
+        // Beyond 64-bit arithmetic (products over 63 bits, accumulators over 62): exact 128-bit path.
+        let productAlignment = max(0, accum.fractionalBits - productFractional)
+        let resultAlignment = max(0, result.fractionalBits - accum.fractionalBits)
+        if productBits > 63 || weightType.width > 62 || biasType.width > 62 || accum.width > 62
+            || productBits + productAlignment > 63 || accum.width + resultAlignment > 63 {
+            let placeholder = FixedCast(from: 0, to: .fixed(16, 16))
+            let empty64: UnsafePointer<Int64> = storage.keep([Int64]())
+            let wide = WideDense(weights: storage.keep(dense.weights.map { weightType.quantizedWeight($0) }),
+                                 biases: storage.keep(dense.biases.map { biasType.quantizedWeight($0) }),
+                                 biasFractionalBits: biasType.fractionalBits, productFractionalBits: productFractional,
+                                 accumType: accum, resultType: result)
+            return DensePlan(nIn: dense.inputs, nOut: dense.outputs, weights: empty64, weights32: storage.keep([Int32]()),
+                             weights16: storage.keep([Int16]()), preshifted: false, biasAccum16: storage.keep([Int16]()),
+                             biasAccum: empty64, biasAccum32: storage.keep([Int32]()), biasOverflows: 0,
+                             productCast: placeholder, sumCast: placeholder, resultCast: QuickCast(placeholder),
+                             order: storage.keep(order), mode: .wide128, productShift: 0, accumUnused: 0,
+                             wide: storage.keep(value: wide))
+        }
         let productCast = try cast(from: productFractional, magnitudeBits: productBits, to: accum, "accum_t", layer: name)
         let sumCast = FixedCast(from: accum.fractionalBits, to: accum)
         let resultCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width, to: result, "result_t", layer: name)
@@ -126,12 +146,6 @@ enum Compiler {
             let conversion = accum.convert(raw: biasType.quantizedWeight($0), fractionalBits: biasType.fractionalBits)
             if conversion.overflowed { biasOverflows += 1 }
             return Int64(conversion.raw)
-        }
-        // Resource strategy with 1 < R < n_in adds the inputs in (i mod R, i div R) order (facts §3.3).
-        var order = Array(0..<dense.inputs)
-        let reuse = layer.reuseFactor
-        if layer.strategy == .resource, reuse > 1, reuse < dense.inputs {
-            order.sort { ($0 % reuse, $0 / reuse) < ($1 % reuse, $1 / reuse) }
         }
         // The wrap shortcut: every product and partial sum wraps mod 2^W_acc, so the order and the
         // intermediate wraps do not matter; the floored products are summed and wrapped once.
@@ -164,7 +178,7 @@ enum Compiler {
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),
             biasOverflows: biasOverflows,
             productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast),
-            order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width)
+            order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width, wide: nil)
     }
 
     static func compileTable(_ activation: Activation, layer: String, inputType: FixedPointType, result: FixedPointType,

@@ -69,6 +69,18 @@ enum DenseMode: UInt8, Sendable {
     /// ≤ 16-bit inputs, weights and accumulator, 1 ≤ sh ≤ 15: with p = x·w = hi·2^16 + lo,
     /// floor(p / 2^sh) = hi·2^(16−sh) + (lo >> sh), summed on 16-bit lanes (mod 2^16, then wrapped to W_acc).
     case wrap16
+    /// Products or accumulators beyond 64-bit arithmetic: every cast on 128-bit raw values.
+    case wide128
+}
+
+/// The 128-bit Dense path (accumulators up to 64 bits, products up to 126 bits).
+struct WideDense: @unchecked Sendable {
+    var weights: UnsafePointer<FixedRaw>
+    var biases: UnsafePointer<FixedRaw>
+    var biasFractionalBits: Int
+    var productFractionalBits: Int
+    var accumType: FixedPointType
+    var resultType: FixedPointType
 }
 
 /// A Dense layer ready to run (facts §3.2/§3.3). Weights are `[i * nOut + j]`.
@@ -99,6 +111,7 @@ struct DensePlan: @unchecked Sendable {
     var productShift: Int
     /// 64 − W_acc: sign-extension shift of the final wrap.
     var accumUnused: Int
+    var wide: UnsafePointer<WideDense>?
 }
 
 /// Sigmoid / tanh lookup (facts §3.5).

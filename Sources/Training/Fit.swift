@@ -166,11 +166,13 @@ extension Model {
                 for epoch in startEpoch..<options.epochs {
                     progress.report(.epochBegan(epoch: epoch + 1, of: options.epochs))
                     let started = DispatchTime.now().uptimeNanoseconds
-                    for i in 0..<n { indices[i] = Int32(i) }
-                    if options.shuffle {
+                    indices.withUnsafeMutableBufferPointer { order in
+                        for i in 0..<n { order[i] = Int32(i) }
+                        guard options.shuffle else { return }
+                        // Fisher–Yates from the identity each epoch, so a resumed run only needs the generator.
                         for i in stride(from: n - 1, to: 0, by: -1) {
                             let j = generator.nextIndex(below: i + 1)
-                            indices.swapAt(i, j)
+                            let t = order[i]; order[i] = order[j]; order[j] = t
                         }
                     }
                     var lossSum = 0.0

@@ -88,7 +88,7 @@ final class ScalerTests: XCTestCase {
         let rows = 50
         let features = (0..<rows).flatMap { [Double($0), Double($0 % 7)] }
         let d = JetDataset(featureNames: ["a", "b"], classNames: ["g", "q"], features: features, labels: (0..<rows).map { Int32($0 % 2) })
-        let prepared = try PreparedData.prepare(LoadedDataset(dataset: d, droppedRows: BadRowReport()), testFraction: 0.2, seed: 42)
+        let prepared = try PreparedSplit.prepare(LoadedDataset(dataset: d, droppedRows: BadRowReport()), testFraction: 0.2, seed: 42)
         XCTAssertEqual(prepared.test.rows, 10)
         XCTAssertEqual(prepared.train.rows, 40)
         let trainValues = prepared.split.train.map(Double.init)

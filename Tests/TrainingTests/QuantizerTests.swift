@@ -199,3 +199,45 @@ final class QuantizedForwardTests: XCTestCase {
         XCTAssertEqual(model.strippingPruning().sparsityReport().sparsity, 0.75, accuracy: 0.001)
     }
 }
+
+final class AutoAlphaTrainingTests: XCTestCase {
+    /// alpha None on a QDense kernel trains with QKeras's auto_po2: every column of the quantized
+    /// kernel is an integer level times one power-of-two scale, levels within ±(2^(bits−1)−1).
+    func testAlphaNoneKernelTrainsWithPowerOfTwoScales() throws {
+        let data = blobs(rows: 600, features: 8, classes: 3, seed: 5, spread: 0.7)
+        var model = try Model(inputSize: 8, layers: [
+            .qDense("fc1", units: 12, kernelQuantizer: .bits(4, 0), biasQuantizer: .bits(8, 2, alpha: .value(1)),
+                    kernelInitializer: .lecunUniform),
+            .qActivation("relu1", .relu(8, 2)),
+            .dense("out", units: 3, kernelInitializer: .lecunUniform),
+            .activation("softmax", .softmax),
+        ], seed: 2)
+        let history = try model.fit(data, options: FitOptions(epochs: 5, batchSize: 32, optimizer: .adam(learningRate: 0.01),
+                                                              validationSplit: 0.2))
+        XCTAssertGreaterThan(history.epochs.last!.valAccuracy!, 0.8)
+        let d = model.layers[0].dense!
+        let q = d.quantizedKernel()
+        let scales = d.kernelQuantizerScales()
+        XCTAssertEqual(scales.count, 12)
+        for j in 0..<12 {
+            let scale = scales[j] / 8          // .scale = scale·m with m = 2^3
+            XCTAssertEqual(log2(scale), log2(scale).rounded(), "column \(j) scale \(scale) is not a power of two")
+            for i in 0..<8 {
+                let level = q[i * 12 + j] / scale
+                XCTAssertEqual(level, level.rounded())
+                XCTAssertLessThanOrEqual(abs(level), 7)
+            }
+        }
+    }
+
+    func testCorruptCheckpointIsAUserError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-ck-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("{\"not\": 1}".utf8).write(to: url)
+        var model = try Model.jetTagger(seed: 0)
+        let data = blobs(rows: 10, features: 16, classes: 5, seed: 0)
+        XCTAssertThrowsError(try model.fit(data, options: FitOptions(epochs: 1, checkpoint: url, resume: true))) { error in
+            XCTAssertTrue("\(error)".contains("not a training checkpoint"), "\(error)")
+        }
+    }
+}
