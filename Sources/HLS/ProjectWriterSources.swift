@@ -393,13 +393,12 @@ extension ProjectPlan {
         if {[file exists [file join $tcldir build_opt.tcl]]} {
             source [file join $tcldir build_opt.tcl]
         }
-        # Vivado HLS passes the switches as "key=value" words in argv.
+        # Vivado HLS passes the switches as "key=value" words in argv (often as one quoted string).
         if {[info exists ::argv]} {
-            foreach arg $::argv {
-                foreach {key value} [split $arg =] {
-                    if {[info exists opt($key)]} {
-                        set opt($key) $value
-                    }
+            foreach word [regexp -all -inline {\\S+} [join $::argv " "]] {
+                set pair [split $word =]
+                if {[llength $pair] == 2 && [info exists opt([lindex $pair 0])]} {
+                    set opt([lindex $pair 0]) [lindex $pair 1]
                 }
             }
         }
