@@ -197,3 +197,26 @@ final class ProgressTests: XCTestCase {
         XCTAssertEqual(events.ended, [1, 2])
     }
 }
+
+final class ShardTests: XCTestCase {
+    /// Two shards per batch: reproducible, and equal to unsharded training up to summation order.
+    func testShardedBatchesMatchUnshardedTraining() throws {
+        let data = blobs(rows: 641, features: 16, classes: 5, seed: 7)   // last batch of 1 row: one empty shard
+        let options = FitOptions(epochs: 3, batchSize: 64, optimizer: .adam(learningRate: 0.003), seed: 5)
+        var sharded = options
+        sharded.shards = 2
+        var plain = try Model.jetTagger(seed: 2, weightQuantizer: .bits(8, 1, alpha: .value(1)), activationQuantizer: .relu(8, 2))
+        try plain.prune(schedule: .constantSparsity(target: 0.5, beginStep: 10, frequency: 5))
+        var a = plain, b = plain
+        let history = try plain.fit(data, options: options)
+        let ha = try a.fit(data, options: sharded)
+        try b.fit(data, options: sharded)
+        XCTAssertEqual(a, b)
+        for (x, y) in zip(ha.epochs, history.epochs) {
+            XCTAssertEqual(x.loss, y.loss, accuracy: 2e-3)
+            XCTAssertEqual(x.accuracy, y.accuracy, accuracy: 0.02)
+        }
+        XCTAssertEqual(a.sparsityReport().zeros, plain.sparsityReport().zeros)
+        XCTAssertThrowsError(try a.fit(data, options: FitOptions(epochs: 1, shards: 0)))
+    }
+}

@@ -241,3 +241,29 @@ final class AutoAlphaTrainingTests: XCTestCase {
         }
     }
 }
+
+final class FusedQuantizedReluTests: XCTestCase {
+    /// The trainer's fused (vectorized) quantized_relu equals the quantizer's definition on every
+    /// half-way point, on saturation and on large values, for narrow and wide bit widths.
+    func testFusedForwardEqualsDefinition() throws {
+        for (bits, integer) in [(6, 0), (3, 1), (8, 2), (24, 4)] {
+            let q = QuantizedRelu(bits: bits, integer: integer)
+            var inputs: [Float] = [-1e9, -3, -0.0, 0, 1e-9, 5, 1e9, 1e30]
+            let step = Float(exp2(Double(integer - bits)))
+            for k in -4...Int(min(exp2(Double(bits)), 300)) + 4 { inputs.append((Float(k) + 0.5) * step); inputs.append(Float(k) * step) }
+            let n = inputs.count
+            var model = try Model(inputSize: 1, layers: [
+                .dense("identity", units: n, kernelInitializer: .zeros), .qActivation("q", .quantizedRelu(q)),
+            ], seed: 0)
+            guard case .dense(var d) = model.layers[0].kind else { return XCTFail() }
+            d.bias = inputs
+            model.layers[0].kind = .dense(d)
+            let network = try Network(model: model, maxBatch: 1)
+            network.input[0] = 0
+            network.forward(rows: 1)
+            for j in 0..<n {
+                XCTAssertEqual(network.ops[0].output[j], q.quantize(inputs[j]), "bits \(bits) x \(inputs[j])")
+            }
+        }
+    }
+}
