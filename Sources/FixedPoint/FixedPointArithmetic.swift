@@ -322,7 +322,7 @@ public struct DoubleCast: Sendable {
     @inlinable @inline(__always)
     public func apply(_ value: Double, overflowed: inout Bool) -> Int64 {
         let scaled = value * scale
-        if scaled.magnitude < 4.0e18, scaled.magnitude >= 1.0e-300 || scaled == 0 {
+        if scaled.magnitude < 4.0e18, scaled.magnitude >= 1.0e-300 || value == 0 {
             // value·2^F is exact here (a power-of-two scaling of a normal result), so are floor and remainder.
             let base = scaled.rounded(.down)
             let fraction = scaled - base // in [0, 1), exact

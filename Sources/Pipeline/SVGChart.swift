@@ -22,20 +22,23 @@ struct SVGChart {
     var xRange: ClosedRange<Double>? = nil
     var yRange: ClosedRange<Double>? = nil
     var logX: Bool = false
+    /// Log-scaled y axis (hls4ml plots ROC background efficiency this way).
+    var logY: Bool = false
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     func render() -> String {
         let left = 58.0, right = 12.0, top = 28.0, bottom = 44.0
         let plotW = width - left - right, plotH = height - top - bottom
-        let allPoints = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
+        let allPoints = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) && (!logY || $0.y > 0) }
         func tx(_ x: Double) -> Double { logX ? log10(x) : x }
+        func ty(_ y: Double) -> Double { logY ? log10(y) : y }
         var xr = xRange ?? ((allPoints.map { tx($0.x) }.min() ?? 0)...(allPoints.map { tx($0.x) }.max() ?? 1))
-        var yr = yRange ?? ((allPoints.map(\.y).min() ?? 0)...(allPoints.map(\.y).max() ?? 1))
+        var yr = yRange.map { ty($0.lowerBound)...ty($0.upperBound) } ?? ((allPoints.map { ty($0.y) }.min() ?? 0)...(allPoints.map { ty($0.y) }.max() ?? 1))
         if xr.lowerBound == xr.upperBound { xr = (xr.lowerBound - 1)...(xr.upperBound + 1) }
         if yr.lowerBound == yr.upperBound { yr = (yr.lowerBound - 1)...(yr.upperBound + 1) }
         func px(_ x: Double) -> Double { left + (tx(x) - xr.lowerBound) / (xr.upperBound - xr.lowerBound) * plotW }
-        func py(_ y: Double) -> Double { top + plotH - (y - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * plotH }
+        func py(_ y: Double) -> Double { top + plotH - (min(max(ty(y), yr.lowerBound), yr.upperBound) - yr.lowerBound) / (yr.upperBound - yr.lowerBound) * plotH }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" class=\"chart\" role=\"img\">"
         svg += "<text x=\"\(width / 2)\" y=\"16\" text-anchor=\"middle\" class=\"title\">\(escape(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#999\"/>"
@@ -47,12 +50,12 @@ struct SVGChart {
             svg += "<line x1=\"\(gx)\" y1=\"\(top)\" x2=\"\(gx)\" y2=\"\(top + plotH)\" stroke=\"#eee\"/>"
             svg += "<line x1=\"\(left)\" y1=\"\(gy)\" x2=\"\(left + plotW)\" y2=\"\(gy)\" stroke=\"#eee\"/>"
             svg += "<text x=\"\(gx)\" y=\"\(top + plotH + 14)\" text-anchor=\"middle\" class=\"tick\">\(format(logX ? pow(10, xv) : xv))</text>"
-            svg += "<text x=\"\(left - 4)\" y=\"\(gy + 3)\" text-anchor=\"end\" class=\"tick\">\(format(yv))</text>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(gy + 3)\" text-anchor=\"end\" class=\"tick\">\(format(logY ? pow(10, yv) : yv))</text>"
         }
         svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 8)\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
         svg += "<text x=\"12\" y=\"\(top + plotH / 2)\" text-anchor=\"middle\" class=\"axis\" transform=\"rotate(-90 12 \(top + plotH / 2))\">\(escape(yLabel))</text>"
         for (index, item) in series.enumerated() {
-            let points = item.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) }
+            let points = item.points.filter { $0.x.isFinite && $0.y.isFinite && (!logX || $0.x > 0) && (!logY || $0.y > 0) }
             if points.count > 1 && !item.markers {
                 let path = points.map { String(format: "%.1f,%.1f", px($0.x), py($0.y)) }.joined(separator: " ")
                 svg += "<polyline fill=\"none\" stroke=\"\(item.color)\" stroke-width=\"1.6\"\(item.dashed ? " stroke-dasharray=\"5,3\"" : "") points=\"\(path)\"/>"

@@ -1,9 +1,9 @@
 import Datasets
+import Support
 
-/// The embedded default dataset (synthetic jets from the Datasets module).
+/// The embedded default dataset: the Datasets module's synthetic jets (see datasets/synthetic-jets.yml).
 enum SyntheticSource {
     static func generate(rows: Int, seed: UInt64) throws -> JetDataset {
-        throw UserError("synthetic jets are not wired yet")
+        SyntheticJets.generate(rows: rows, seed: seed)
     }
 }
-import Support

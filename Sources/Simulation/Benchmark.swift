@@ -17,9 +17,10 @@ public enum SimulationBenchmark {
     }
 
     /// Deterministic 64-bit generator (SplitMix64).
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
+    public struct Generator {
+        public var state: UInt64
+        public init(state: UInt64) { self.state = state }
+        public mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
             var z = state
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -27,9 +28,9 @@ public enum SimulationBenchmark {
             return z ^ (z >> 31)
         }
         /// Uniform in [−1, 1).
-        mutating func uniform() -> Double { Double(next() >> 11) / 4503599627370496.0 - 1 }
+        public mutating func uniform() -> Double { Double(next() >> 11) / 4503599627370496.0 - 1 }
         /// Approximately standard normal (sum of four uniforms, variance 4/3 rescaled).
-        mutating func normal() -> Double { (uniform() + uniform() + uniform() + uniform()) * 0.8660254037844386 }
+        public mutating func normal() -> Double { (uniform() + uniform() + uniform() + uniform()) * 0.8660254037844386 }
     }
 
     /// The jet tagger with He-like uniform weights (deterministic per seed).

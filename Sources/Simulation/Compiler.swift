@@ -8,19 +8,19 @@ enum Compiler {
     /// Raw values are Int64; 62 bits leave room for one exact addition.
     static let maximumWidth = 62
 
-    static func checkWidth(_ type: FixedPointType, _ what: String, layer: String) throws {
-        guard type.width >= 1, type.width <= maximumWidth, !(type.isSigned && type.width < 2 && !type.isInteger) else {
+    static func checkWidth(_ type: FixedPointType, _ what: String, layer: String, maximum: Int = maximumWidth) throws {
+        guard type.width >= 1, type.width <= maximum, !(type.isSigned && type.width < 2 && !type.isInteger) else {
             throw UserError("\(what) \(type) has \(type.width) bits", at: "layer '\(layer)'",
-                            expected: "a width of 1...\(maximumWidth) bits (the simulator computes on 64-bit integers)")
+                            expected: "a width of 1...\(maximum) bits (layer outputs travel as 64-bit integers; Dense weights, biases and accumulators may have up to 64 bits)")
         }
     }
 
-    static func concrete(_ precision: Precision, _ what: String, layer: String) throws -> FixedPointType {
+    static func concrete(_ precision: Precision, _ what: String, layer: String, maximum: Int = maximumWidth) throws -> FixedPointType {
         guard case .fixed(let type) = precision else {
             throw UserError("\(what) is 'auto'", at: "layer '\(layer)'",
                             expected: "a concrete precision such as ap_fixed<16,6> (run precision inference before simulating)")
         }
-        try checkWidth(type, what, layer: layer)
+        try checkWidth(type, what, layer: layer, maximum: maximum)
         return type
     }
 
@@ -69,10 +69,10 @@ enum Compiler {
             switch activation.function {
             case .relu:
                 let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
-                return step(.relu(QuickCast(cast)), outputSize: activation.size)
+                return step(.relu(QuickCast(cast, source: inputType)), outputSize: activation.size)
             case .linear:
                 let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
-                return step(.linear(QuickCast(cast)), outputSize: activation.size)
+                return step(.linear(QuickCast(cast, source: inputType)), outputSize: activation.size)
             case .sigmoid, .tanh:
                 let plan = try compileTable(activation, layer: name, inputType: inputType, result: result, storage: storage)
                 return step(.table(storage.keep(value: plan)), outputSize: activation.size)
@@ -108,15 +108,35 @@ enum Compiler {
     static func compileDense(_ dense: Dense, layer: Layer, inputType: FixedPointType, result: FixedPointType,
                              storage: Storage) throws -> DensePlan {
         let name = layer.name
-        let weightType = try concrete(dense.weightType, "weight_t", layer: name)
-        let biasType = try concrete(dense.biasType, "bias_t", layer: name)
-        let accum = try concrete(dense.accumType, "accum_t", layer: name)
+        let weightType = try concrete(dense.weightType, "weight_t", layer: name, maximum: FixedPointType.maximumWidth)
+        let biasType = try concrete(dense.biasType, "bias_t", layer: name, maximum: FixedPointType.maximumWidth)
+        let accum = try concrete(dense.accumType, "accum_t", layer: name, maximum: FixedPointType.maximumWidth)
         let productBits = inputType.width + weightType.width
-        guard productBits <= 63 else {
-            throw UserError("products of \(inputType) and \(weightType) need \(productBits) bits", at: "layer '\(name)'",
-                            expected: "input and weight widths adding up to at most 63 bits")
-        }
         let productFractional = inputType.fractionalBits + weightType.fractionalBits
+        // Resource strategy with 1 < R < n_in adds the inputs in (i mod R, i div R) order (facts §3.3).
+        var order = Array(0..<dense.inputs)
+        let reuse = layer.reuseFactor
+        if layer.strategy == .resource, reuse > 1, reuse < dense.inputs {
+            order.sort { ($0 % reuse, $0 / reuse) < ($1 % reuse, $1 / reuse) }
+        }
+        // Beyond 64-bit arithmetic (products over 63 bits, accumulators over 62): exact 128-bit path.
+        let productAlignment = max(0, accum.fractionalBits - productFractional)
+        let resultAlignment = max(0, result.fractionalBits - accum.fractionalBits)
+        if productBits > 63 || weightType.width > 62 || biasType.width > 62 || accum.width > 62
+            || productBits + productAlignment > 63 || accum.width + resultAlignment > 63 {
+            let placeholder = FixedCast(from: 0, to: .fixed(16, 16))
+            let empty64: UnsafePointer<Int64> = storage.keep([Int64]())
+            let wide = WideDense(weights: storage.keep(dense.weights.map { weightType.quantizedWeight($0) }),
+                                 biases: storage.keep(dense.biases.map { biasType.quantizedWeight($0) }),
+                                 biasFractionalBits: biasType.fractionalBits, productFractionalBits: productFractional,
+                                 accumType: accum, resultType: result)
+            return DensePlan(nIn: dense.inputs, nOut: dense.outputs, weights: empty64, weights32: storage.keep([Int32]()),
+                             weights16: storage.keep([Int16]()), preshifted: false, biasAccum16: storage.keep([Int16]()),
+                             biasAccum: empty64, biasAccum32: storage.keep([Int32]()), biasOverflows: 0,
+                             productCast: placeholder, sumCast: placeholder, resultCast: QuickCast(placeholder),
+                             order: storage.keep(order), mode: .wide128, productShift: 0, accumUnused: 0,
+                             wide: storage.keep(value: wide))
+        }
         let productCast = try cast(from: productFractional, magnitudeBits: productBits, to: accum, "accum_t", layer: name)
         let sumCast = FixedCast(from: accum.fractionalBits, to: accum)
         let resultCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width, to: result, "result_t", layer: name)
@@ -126,12 +146,6 @@ enum Compiler {
             let conversion = accum.convert(raw: biasType.quantizedWeight($0), fractionalBits: biasType.fractionalBits)
             if conversion.overflowed { biasOverflows += 1 }
             return Int64(conversion.raw)
-        }
-        // Resource strategy with 1 < R < n_in adds the inputs in (i mod R, i div R) order (facts §3.3).
-        var order = Array(0..<dense.inputs)
-        let reuse = layer.reuseFactor
-        if layer.strategy == .resource, reuse > 1, reuse < dense.inputs {
-            order.sort { ($0 % reuse, $0 / reuse) < ($1 % reuse, $1 / reuse) }
         }
         // The wrap shortcut: every product and partial sum wraps mod 2^W_acc, so the order and the
         // intermediate wraps do not matter; the floored products are summed and wrapped once.
@@ -163,8 +177,8 @@ enum Compiler {
             biasAccum: storage.keep(biasAccum),
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),
             biasOverflows: biasOverflows,
-            productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast),
-            order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width)
+            productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast, source: accum),
+            order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width, wide: nil)
     }
 
     static func compileTable(_ activation: Activation, layer: String, inputType: FixedPointType, result: FixedPointType,
@@ -216,9 +230,10 @@ enum Compiler {
         try checkWidth(softmax.tableType, "table_t", layer: layer)
         let identity = FixedCast(from: 0, to: .fixed(16, 16))
         let empty: UnsafePointer<Int64> = storage.keep([Int64]())
-        var plan = SoftmaxPlan(kind: .stable, size: n, normCast: identity, expTable: empty, expIndexShift: 0, expIndexWidth: 1,
-                               expToAccum: identity, sumCast: identity, invInputCast: identity, invTable: empty,
-                               invIndexShift: 0, invIndexWidth: 1, resultCast: identity, tableSize: softmax.tableSize,
+        let quickIdentity = QuickCast(identity)
+        var plan = SoftmaxPlan(kind: .stable, size: n, normCast: quickIdentity, expTable: empty, expIndexShift: 0, expIndexWidth: 1,
+                               expToAccum: quickIdentity, sumCast: quickIdentity, invInputCast: quickIdentity, invTable: empty,
+                               invIndexShift: 0, invIndexWidth: 1, resultCast: quickIdentity, tableSize: softmax.tableSize,
                                inputFractionalBits: inputType.fractionalBits, legacyOne: 0, legacySumCast: identity,
                                legacyTableFractionalBits: 0, oneRaw: 0)
         switch softmax.implementation {
@@ -242,15 +257,15 @@ enum Compiler {
             plan.legacyOne = Int64(tableType.convert(1.0).raw)
             plan.legacySumCast = FixedCast(from: tableType.fractionalBits, to: tableType)
             plan.legacyTableFractionalBits = tableType.fractionalBits
-            plan.resultCast = try cast(from: tableType.fractionalBits, magnitudeBits: tableType.width, to: result, "result_t", layer: layer)
+            plan.resultCast = QuickCast(try cast(from: tableType.fractionalBits, magnitudeBits: tableType.width, to: result, "result_t", layer: layer))
             return plan
         case .stable, .latency:
             break
         }
         let accum = try concrete(softmax.accumType, "accum_t", layer: layer)
-        plan.expToAccum = try cast(from: expType.fractionalBits, magnitudeBits: expType.width, to: accum, "accum_t", layer: layer)
-        plan.sumCast = FixedCast(from: accum.fractionalBits, to: accum)
-        plan.invInputCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width + 1, to: invInput, "inv_inp_t", layer: layer)
+        plan.expToAccum = QuickCast(try cast(from: expType.fractionalBits, magnitudeBits: expType.width, to: accum, "accum_t", layer: layer))
+        plan.sumCast = QuickCast(FixedCast(from: accum.fractionalBits, to: accum))
+        plan.invInputCast = QuickCast(try cast(from: accum.fractionalBits, magnitudeBits: accum.width + 1, to: invInput, "inv_inp_t", layer: layer))
         // Inverse table, indexed by the top bits of inv_inp_t (facts §3.6.2 step 5).
         let invSize = softmax.tableSize
         let invBits = ceilLog2(invSize)
@@ -262,8 +277,8 @@ enum Compiler {
         plan.invTable = storage.keep(invTable)
         plan.invIndexWidth = invInput.width
         plan.invIndexShift = invInput.width - invBits
-        plan.resultCast = try cast(from: accum.fractionalBits + invType.fractionalBits, magnitudeBits: accum.width + invType.width,
-                                   to: result, "result_t", layer: layer)
+        plan.resultCast = QuickCast(try cast(from: accum.fractionalBits + invType.fractionalBits, magnitudeBits: accum.width + invType.width,
+                                             to: result, "result_t", layer: layer))
         guard accum.width + invType.width <= 63 else {
             throw UserError("softmax products of \(accum) and \(invType) need more than 63 bits", at: "layer '\(layer)'")
         }
@@ -273,7 +288,7 @@ enum Compiler {
             let norm = inputType.isSigned ? FixedPointType.ufixed(inputType.width - 1, inputType.integer - 1)
                                           : FixedPointType.ufixed(inputType.width, inputType.integer)
             guard norm.width >= 1 else { throw UserError("softmax input \(inputType) is too narrow", at: "layer '\(layer)'") }
-            plan.normCast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width + 1, to: norm, "inp_norm_t", layer: layer)
+            plan.normCast = QuickCast(try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width + 1, to: norm, "inp_norm_t", layer: layer))
             let expSize = inputType.isSigned ? min(softmax.tableSize, 1 << min(inputType.width - 1, 40)) : softmax.tableSize
             let expBits = ceilLog2(expSize)
             var expTable: [Int64] = []

@@ -118,10 +118,12 @@ extension Simulator {
                 switch plans[k] {
                 case .dense(let plan):
                     switch plan.pointee.mode {
+                    case .wide128: Self.denseWide(plan, current, next, &resultCount, &accumulatorCount)
                     case .wrap16 where !counting: Self.denseWrap16(plan, current, next, accumulators16, broadcast16, &resultCount)
                     case .wrap32 where !counting: Self.denseWrap32(plan, current, next, accumulators32, &resultCount)
                     case .wrap64 where !counting: Self.denseWrap64(plan, current, next, accumulators, &resultCount)
-                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount)
+                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount,
+                                               generic: options.forceGenericCasts)
                     }
                 case .relu(let cast):
                     // relu(x) = res_T(max(x, 0)) since every cast maps 0 to 0; branch-free on the TRN/WRAP path.
@@ -169,6 +171,14 @@ extension Simulator {
     @inline(__always)
     static func castTruncateWrap(_ cast: QuickCast, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ n: Int,
                                  clampNegative: Bool, _ count: inout Int) {
+        if cast.identity {
+            if clampNegative {
+                for i in 0..<n { y[i] = max(x[i], 0) }
+            } else if x != y {
+                for i in 0..<n { y[i] = x[i] }
+            }
+            return
+        }
         let shift = cast.shift, unused = cast.unused
         var wrapped = 0
         if cast.signed {
@@ -195,12 +205,37 @@ extension Simulator {
     /// Every cast in order: bias, then per input (in `order`) the product cast and the sum cast.
     @inline(__always)
     static func denseGeneral(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
-                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int) {
+                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int,
+                             generic: Bool) {
         let plan = pointer.pointee
         let nOut = plan.nOut
         for j in 0..<nOut { acc[j] = plan.biasAccum[j] }
         accumulatorCount += plan.biasOverflows
         let productCast = plan.productCast, sumCast = plan.sumCast
+        if !generic, plan.mode != .general, plan.productShift >= 0, plan.productShift < 64, sumCast.target.isSigned {
+            // TRN/WRAP product casts into a signed WRAP accumulator, inlined: floor, wrap, add, wrap,
+            // counting each wrap, in the firmware's order (the number of wraps depends on it).
+            let shift = Int64(plan.productShift), unused = Int64(plan.accumUnused)
+            var wraps = 0
+            for position in 0..<plan.nIn {
+                let i = plan.order[position]
+                let xi = x[i]
+                if xi == 0 { continue } // adds 0: nothing changes, nothing wraps
+                let row = plan.weights + i * nOut
+                for j in 0..<nOut {
+                    let aligned = (xi &* row[j]) &>> shift
+                    let product = (aligned &<< unused) &>> unused
+                    let sum = acc[j] &+ product
+                    let wrapped = (sum &<< unused) &>> unused
+                    wraps &+= (product != aligned ? 1 : 0) &+ (wrapped != sum ? 1 : 0)
+                    acc[j] = wrapped
+                }
+            }
+            accumulatorCount += wraps
+            finishResult(plan.resultCast, acc, nOut, &resultCount)
+            for j in 0..<nOut { y[j] = acc[j] }
+            return
+        }
         for position in 0..<plan.nIn {
             let i = plan.order[position]
             let xi = x[i]
@@ -212,6 +247,39 @@ extension Simulator {
         }
         let resultCast = plan.resultCast
         for j in 0..<nOut { y[j] = resultCast.apply(acc[j], count: &resultCount) }
+    }
+
+    /// Every cast on 128-bit raw values with the general conversion rule (wide accumulators).
+    static func denseWide(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
+                          _ resultCount: inout Int, _ accumulatorCount: inout Int) {
+        let plan = pointer.pointee
+        guard let wide = plan.wide?.pointee else { return }
+        let nOut = plan.nOut
+        let accum = wide.accumType
+        let accumF = accum.fractionalBits
+        withUnsafeTemporaryAllocation(of: FixedRaw.self, capacity: nOut) { acc in
+            for j in 0..<nOut {
+                let conversion = accum.convert(raw: wide.biases[j], fractionalBits: wide.biasFractionalBits)
+                if conversion.overflowed { accumulatorCount += 1 }
+                acc[j] = conversion.raw
+            }
+            for position in 0..<plan.nIn {
+                let i = plan.order[position]
+                let xi = FixedRaw(x[i])
+                let row = wide.weights + i * nOut
+                for j in 0..<nOut {
+                    let product = accum.convert(raw: xi * row[j], fractionalBits: wide.productFractionalBits)
+                    let sum = accum.convert(raw: acc[j] + product.raw, fractionalBits: accumF)
+                    accumulatorCount += (product.overflowed ? 1 : 0) + (sum.overflowed ? 1 : 0)
+                    acc[j] = sum.raw
+                }
+            }
+            for j in 0..<nOut {
+                let conversion = wide.resultType.convert(raw: acc[j], fractionalBits: accumF)
+                if conversion.overflowed { resultCount += 1 }
+                y[j] = Int64(truncatingIfNeeded: conversion.raw)
+            }
+        }
     }
 
     /// WRAP accumulators on 32-bit lanes: Σ floor(x·w / 2^sh) + bias, wrapped once.
@@ -382,7 +450,7 @@ extension Simulator {
 
     /// hls4ml's balanced `reduce` with a cast after every addition.
     @inline(__always)
-    static func reduceSum(_ values: UnsafeMutablePointer<Int64>, _ n: Int, _ cast: FixedCast, _ count: inout Int) -> Int64 {
+    static func reduceSum(_ values: UnsafeMutablePointer<Int64>, _ n: Int, _ cast: QuickCast, _ count: inout Int) -> Int64 {
         if n == 1 { return values[0] }
         if n == 2 { return cast.apply(values[0] &+ values[1], count: &count) }
         let left = 1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount) // 2^floor(log2(n − 1))

@@ -19,6 +19,8 @@ public struct SimulationOptions: Sendable, Equatable {
     public var countOverflows: Bool
     /// Worker threads (0 = one per active core).
     public var threads: Int
+    /// Tests only: every Dense cast through the generic `FixedCast` path (no inlined shortcuts).
+    var forceGenericCasts = false
 
     public init(roundInputsToFloat32: Bool = false, trace: Bool = false, keepLogits: Bool = false,
                 countOverflows: Bool = true, threads: Int = 0) {

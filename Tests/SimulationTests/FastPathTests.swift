@@ -71,6 +71,39 @@ final class FastPathTests: XCTestCase {
                         result: .fixed(12, 4, .rndConv, .satSym)), modes: [.general, .general, .general, .general])
     }
 
+    func testInlinedOverflowCountsEqualTheGenericCasts() throws {
+        // Resource order with R = 4 so that the counted wraps follow the firmware order.
+        var graph = self.graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .fixed(16, 6))
+        graph.layers[0].strategy = .resource
+        graph.layers[0].reuseFactor = 4
+        let simulator = try Simulator(graph: graph)
+        let x = inputs()
+        let inlined = try simulator.run(x, options: SimulationOptions(countOverflows: true))
+        var genericOptions = SimulationOptions(countOverflows: true)
+        genericOptions.forceGenericCasts = true
+        let generic = try simulator.run(x, options: genericOptions)
+        XCTAssertEqual(inlined.outputs, generic.outputs)
+        XCTAssertEqual(inlined.overflows, generic.overflows)
+        XCTAssertGreaterThan(generic.overflows!.reduce(0) { $0 + $1.accumulatorOverflows }, 0)
+    }
+
+    func testWideLayersSpanSeveralMaskBlocks() throws {
+        // n_in = 150 > 64: the 16-bit kernel walks three 64-input blocks; zeros and wraps included.
+        var generator = SimulationBenchmark.Generator(state: 3)
+        let n = 150, m = 7
+        let weights = (0..<(n * m)).map { _ in Float(generator.uniform() * 0.7) }
+        let biases = (0..<m).map { _ in Float(generator.uniform()) }
+        let graph = ModelGraph(inputName: "x", inputSize: n, layers: [
+            Layer(name: "fc", index: 2, operation: .dense(Dense(inputs: n, outputs: m, weights: weights, biases: biases)))])
+        let simulator = try Simulator(graph: graph)
+        var x = (0..<(n * 300)).map { _ in generator.uniform() * 12 }
+        for k in stride(from: 0, to: x.count, by: 3) { x[k] = 0 }
+        let fast = try simulator.run(x, options: SimulationOptions(countOverflows: false)).outputs
+        let exact = try simulator.run(x, options: SimulationOptions(countOverflows: true))
+        XCTAssertEqual(fast, exact.outputs)
+        XCTAssertGreaterThan(exact.overflows![1].accumulatorOverflows, 0)
+    }
+
     func testThreadCountDoesNotChangeResults() throws {
         let simulator = try Simulator(graph: SimulationBenchmark.jetTaggerGraph())
         let x = SimulationBenchmark.inputs(samples: 2000)

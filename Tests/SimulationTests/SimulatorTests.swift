@@ -142,4 +142,18 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(try simulator.predict([x]), [2.0 / 1024])
         XCTAssertEqual(try simulator.predict([x], roundInputsToFloat32: true), [3.0 / 1024])
     }
+
+    func testTraceAndLogits() throws {
+        // Trace: every layer's output; the last equals the outputs, the Dense before softmax equals the logits,
+        // ReLU outputs are the non-negative parts of the preceding Dense outputs.
+        let graph = SimulationBenchmark.jetTaggerGraph()
+        let x = SimulationBenchmark.inputs(samples: 50)
+        let result = try Simulator(graph: graph).run(x, options: SimulationOptions(trace: true, keepLogits: true))
+        let trace = try XCTUnwrap(result.trace)
+        XCTAssertEqual(trace.map(\.layer), graph.layers.map(\.name))
+        XCTAssertEqual(trace.last?.values, result.outputs)
+        XCTAssertEqual(trace[trace.count - 2].values, result.logits)
+        XCTAssertEqual(trace[1].values, trace[0].values.map { max($0, 0) })
+        XCTAssertEqual(trace[0].values.count, 50 * 64)
+    }
 }
