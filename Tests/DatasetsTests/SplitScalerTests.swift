@@ -84,6 +84,21 @@ final class ScalerTests: XCTestCase {
         XCTAssertEqual(scaler.mean[15], (75.0 + 31 + 61 + 39 + 35) / 5)
     }
 
+    func testTutorialDirectoryRoundTripKeepsTheSplit() throws {
+        let d = SyntheticJets.generate(rows: 300, seed: 11)
+        let prepared = try PreparedSplit.prepare(LoadedDataset(dataset: d, droppedRows: BadRowReport()))
+        let dir = try temporaryDirectory()
+        try NumPyDataset.writeTutorialDirectory(train: prepared.train, test: prepared.test, to: dir.path)
+        let back = try DatasetLoader.loadUncached(path: dir.path)
+        XCTAssertEqual(back.predefinedTrainCount, 240)
+        XCTAssertEqual(back.dataset.slice(0..<240), prepared.train)
+        XCTAssertEqual(back.dataset.slice(240..<300), prepared.test)
+        // The stored split is kept; no second scaling changes the (already standardized) columns' means much.
+        let again = try PreparedSplit.prepare(back)
+        XCTAssertEqual(again.split.train, Array(0..<240))
+        XCTAssertEqual(again.scaler.mean[0], 0, accuracy: 1e-12)
+    }
+
     func testPrepareUsesTrainingPartOnly() throws {
         let rows = 50
         let features = (0..<rows).flatMap { [Double($0), Double($0 % 7)] }
