@@ -1,6 +1,17 @@
 import Foundation
 import Support
 
+// The Datasets module: jet data in and out.
+//
+//   DatasetLoader.load(path:format:options:cache:)  any format -> LoadedDataset (JetDataset + dropped rows + split)
+//     ARFFReader / CSVReader / NumPyDataset (.npy, .npz, tutorial folder) / HDF5JetReader (t_allpar_new)
+//     DatasetCache (binary, SHA-256 checked; default ~/.cache/hls4swift/datasets)
+//   TrainTestSplit.numpyCompatible(rows:testFraction:seed:)   sklearn train_test_split with numpy RandomState
+//   StandardScaler.fit / transform / jsonData / fromJSON       sklearn StandardScaler, stored with the model
+//   PreparedSplit.prepare(loaded)                               split + scaler fitted on the training part
+//   SyntheticJets.generate(rows:seed:)                          the embedded SYNTHETIC default (830,000 jets)
+//   JetFeatureStatistics                                        per-class statistics of real jets (the target)
+
 /// The file formats the loaders understand.
 public enum DatasetFormat: String, Sendable, CaseIterable, Codable {
     case arff, csv, npy, npz, hdf5

@@ -96,7 +96,6 @@ public enum SyntheticJets {
     /// multiplicity. The other twelve follow from them through class-independent relations, so a classifier
     /// cannot learn the class from how they relate (real jets obey the same physics whatever their origin).
     static let anchors = [0, 12, 14, 15]
-    static let isAnchor: [Bool] = (0..<16).map { anchors.contains($0) }
 
     /// A derived observable: `u = c2·a² + c1·a + c0 + slope2·(second − pivot2) + offset + spread·noise`
     /// in normalized units, `a`/`second` being other features of the same jet. The quadratic forms are least-squares
@@ -142,7 +141,7 @@ public enum SyntheticJets {
 
     /// Raw draws for one jet: the six anchors' raw values (in `raw[anchor]`) and the standard-normal noises of the
     /// derived observables (`raw[16 + k]` own noise of derived[k], `raw[16 + derived.count + family]` shared).
-    static let rawCount = 16 + 11 + 4
+    static let rawCount = 16 + derived.count + noiseFamilies
 
     /// A resonance peak with a radiative low-side tail (final-state radiation escaping the groomed jet).
     @inline(__always) static func peak(_ center: Double, _ width: Double, tail: Double, tailScale: Double = 3,
@@ -203,7 +202,8 @@ public enum SyntheticJets {
 
     /// Anchors: per (class, anchor) a piecewise-linear monotone map raw → normalized units through the raw and real
     /// 5/50/95% points, tail slopes chosen so the mapped mean and std match the real ones. Derived observables:
-    /// per (class, observable) the offset and noise spread that give the real mean and std.
+    /// one offset and noise spread per observable, shared by all classes, that give the real mean and std on
+    /// average over the classes (power laws and c1_b0 have fixed constants).
     struct Calibration: Sendable {
         struct Map: Sendable {
             var r5 = 0.0, r50 = 0.0, r95 = 0.0
