@@ -125,16 +125,17 @@ extension BadRowReport {
 }
 
 extension DatasetLoader {
-    /// `load(path:format:options:)` through a binary cache (ARFF, CSV and HDF5 sources; NumPy files are read
-    /// directly since they are already binary).
+    /// Loads any supported dataset file — the entry point. ARFF, CSV and HDF5 sources go through a binary cache
+    /// (`DatasetCache.defaultCache` unless another cache or nil is given), so a second run does not parse them again;
+    /// NumPy files are read directly since they are already binary. Same errors as `loadUncached`.
     public static func load(path: String, format: DatasetFormat? = nil, options: DatasetLoadOptions = DatasetLoadOptions(),
-                            cache: DatasetCache?) throws -> LoadedDataset {
+                            cache: DatasetCache? = DatasetCache.defaultCache) throws -> LoadedDataset {
         let resolved = try format ?? DatasetFormat.infer(fromPath: path)
         guard let cache, [.arff, .csv, .hdf5].contains(resolved) else {
-            return try load(path: path, format: resolved, options: options)
+            return try loadUncached(path: path, format: resolved, options: options)
         }
         if let hit = cache.lookup(source: path, format: resolved, options: options) { return hit }
-        let loaded = try load(path: path, format: resolved, options: options)
+        let loaded = try loadUncached(path: path, format: resolved, options: options)
         cache.store(loaded, source: path, format: resolved, options: options)
         return loaded
     }

@@ -95,10 +95,10 @@ public struct LoadedDataset: Sendable, Equatable {
 
 /// Entry point: load any supported dataset file.
 public enum DatasetLoader {
-    /// Loads `path` (format from the extension unless given). Throws `UserError` for a missing/empty/
-    /// malformed file, a missing feature or class column, or bad rows (unless `options.dropBadRows`).
-    public static func load(path: String, format: DatasetFormat? = nil,
-                            options: DatasetLoadOptions = DatasetLoadOptions()) throws -> LoadedDataset {
+    /// Loads `path` (format from the extension unless given) without the cache. Throws `UserError` for a
+    /// missing/empty/malformed file, a missing feature or class column, or bad rows (unless `options.dropBadRows`).
+    public static func loadUncached(path: String, format: DatasetFormat? = nil,
+                                    options: DatasetLoadOptions = DatasetLoadOptions()) throws -> LoadedDataset {
         let format = try format ?? DatasetFormat.infer(fromPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -63,6 +63,22 @@ public enum ProjectWriter {
         let fileManager = FileManager.default
         let destination = URL(fileURLWithPath: directory).standardizedFileURL
         let parent = destination.deletingLastPathComponent()
+        // An existing directory is replaced only when it is empty or a project (ours or hls4ml's):
+        // never move aside a folder that merely happens to be named as the output.
+        var existing: [String]?
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw UserError("output path exists and is not a directory", at: destination.path,
+                                expected: "a directory path for the HLS project")
+            }
+            let entries = (try? fileManager.contentsOfDirectory(atPath: destination.path)) ?? []
+            guard entries.isEmpty || entries.contains(ModelGraph.fileName) || entries.contains("project.tcl") else {
+                throw UserError("output directory exists and is not an HLS project (no \(ModelGraph.fileName) or project.tcl); refusing to replace it",
+                                at: destination.path, expected: "a new or empty directory, or a project written before")
+            }
+            existing = entries
+        }
         do {
             try fileManager.createDirectory(at: parent, withIntermediateDirectories: true)
         } catch {
@@ -89,26 +105,38 @@ public enum ProjectWriter {
         } catch {
             throw UserError("cannot write the project (\(error.localizedDescription))", at: staging.path)
         }
-        // Swap into place: old project aside, new one in, old one removed.
-        var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: destination.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw UserError("output path exists and is not a directory", at: destination.path,
-                                expected: "a directory path for the HLS project")
+        // Swap into place: old project aside, new one in, then the old one's artifacts that we do
+        // not generate (HLS solution folders, reports, csim logs) are carried over and the rest removed.
+        guard let previous = existing else {
+            if rename(staging.path, destination.path) != 0 {
+                throw UserError("cannot move the new project into place (\(String(cString: strerror(errno))))", at: destination.path)
             }
-            let old = parent.appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-            guard rename(destination.path, old.path) == 0 else {
-                throw UserError("cannot replace the existing project (\(String(cString: strerror(errno))))", at: destination.path)
-            }
-            guard rename(staging.path, destination.path) == 0 else {
-                let code = errno
-                _ = rename(old.path, destination.path)
-                throw UserError("cannot move the new project into place (\(String(cString: strerror(code))))", at: destination.path)
-            }
-            try? fileManager.removeItem(at: old)
-        } else if rename(staging.path, destination.path) != 0 {
-            throw UserError("cannot move the new project into place (\(String(cString: strerror(errno))))", at: destination.path)
+            return
         }
+        let old = parent.appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        guard rename(destination.path, old.path) == 0 else {
+            throw UserError("cannot replace the existing project (\(String(cString: strerror(errno))))", at: destination.path)
+        }
+        guard rename(staging.path, destination.path) == 0 else {
+            let code = errno
+            _ = rename(old.path, destination.path)
+            throw UserError("cannot move the new project into place (\(String(cString: strerror(code))))", at: destination.path)
+        }
+        var carried = true
+        for folder in ["", "tb_data"] where folder.isEmpty || previous.contains(folder) {
+            let from = folder.isEmpty ? old : old.appendingPathComponent(folder)
+            let to = folder.isEmpty ? destination : destination.appendingPathComponent(folder)
+            for entry in (try? fileManager.contentsOfDirectory(atPath: from.path)) ?? [] {
+                let target = to.appendingPathComponent(entry)
+                if fileManager.fileExists(atPath: target.path) { continue }
+                if rename(from.appendingPathComponent(entry).path, target.path) != 0 { carried = false }
+            }
+        }
+        guard carried else {
+            throw UserError("the new project is in place, but some files of the previous one could not be carried over; they remain in \(old.path)",
+                            at: destination.path)
+        }
+        try? fileManager.removeItem(at: old)
     }
 
     /// open/write/close without fsync (see `write(_:to:options:)` for why that is safe here).

@@ -28,6 +28,9 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .long, help: "Print per-layer overflow counts (values that wrapped or saturated).")
     var overflows = false
 
+    @Option(name: .long, help: "Write every layer's output as <dir>/<layer>.npy (float32), like hls4ml's trace.")
+    var traceDir: String?
+
     func run() throws {
         guard output.lowercased().hasSuffix(".npy") else {
             throw UserError("unsupported output file type", at: output, expected: "a .npy output path")
@@ -42,7 +45,8 @@ struct SimulateCommand: ParsableCommand {
             throw UserError("input has \(matrix.columns) features per row", at: input,
                             expected: "\(simulator.inputSize) features (the model's input '\(graph.inputName)')")
         }
-        let options = SimulationOptions(roundInputsToFloat32: float32Inputs, keepLogits: logits != nil, countOverflows: overflows)
+        let options = SimulationOptions(roundInputsToFloat32: float32Inputs, trace: traceDir != nil, keepLogits: logits != nil,
+                                        countOverflows: overflows)
         let result = try simulator.run(matrix.values, options: options)
         try NPYArray(shape: [result.samples, result.outputSize], values: result.outputs, elementType: .float32).write(path: output)
         if let logits, let values = result.logits {
@@ -50,6 +54,13 @@ struct SimulateCommand: ParsableCommand {
                 .write(path: logits)
         } else if logits != nil {
             FileHandle.standardError.write(Data("warning: the model has no softmax; no logits written\n".utf8))
+        }
+        if let traceDir, let trace = result.trace {
+            for (layer, values) in trace {
+                let columns = values.count / max(result.samples, 1)
+                let path = (traceDir as NSString).appendingPathComponent("\(layer).npy")
+                try NPYArray(shape: [result.samples, columns], values: values, elementType: .float32).write(path: path)
+            }
         }
         print("simulated \(result.samples) samples of \(graph.projectName) -> \(output) (\(result.samples)×\(result.outputSize), float32)")
         if let counts = result.overflows {

@@ -69,10 +69,10 @@ enum Compiler {
             switch activation.function {
             case .relu:
                 let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
-                return step(.relu(QuickCast(cast)), outputSize: activation.size)
+                return step(.relu(QuickCast(cast, source: inputType)), outputSize: activation.size)
             case .linear:
                 let cast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width, to: result, "result_t", layer: name)
-                return step(.linear(QuickCast(cast)), outputSize: activation.size)
+                return step(.linear(QuickCast(cast, source: inputType)), outputSize: activation.size)
             case .sigmoid, .tanh:
                 let plan = try compileTable(activation, layer: name, inputType: inputType, result: result, storage: storage)
                 return step(.table(storage.keep(value: plan)), outputSize: activation.size)
@@ -177,7 +177,7 @@ enum Compiler {
             biasAccum: storage.keep(biasAccum),
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),
             biasOverflows: biasOverflows,
-            productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast),
+            productCast: productCast, sumCast: sumCast, resultCast: QuickCast(resultCast, source: accum),
             order: storage.keep(order), mode: mode, productShift: shift, accumUnused: 64 - accum.width, wide: nil)
     }
 
@@ -230,9 +230,10 @@ enum Compiler {
         try checkWidth(softmax.tableType, "table_t", layer: layer)
         let identity = FixedCast(from: 0, to: .fixed(16, 16))
         let empty: UnsafePointer<Int64> = storage.keep([Int64]())
-        var plan = SoftmaxPlan(kind: .stable, size: n, normCast: identity, expTable: empty, expIndexShift: 0, expIndexWidth: 1,
-                               expToAccum: identity, sumCast: identity, invInputCast: identity, invTable: empty,
-                               invIndexShift: 0, invIndexWidth: 1, resultCast: identity, tableSize: softmax.tableSize,
+        let quickIdentity = QuickCast(identity)
+        var plan = SoftmaxPlan(kind: .stable, size: n, normCast: quickIdentity, expTable: empty, expIndexShift: 0, expIndexWidth: 1,
+                               expToAccum: quickIdentity, sumCast: quickIdentity, invInputCast: quickIdentity, invTable: empty,
+                               invIndexShift: 0, invIndexWidth: 1, resultCast: quickIdentity, tableSize: softmax.tableSize,
                                inputFractionalBits: inputType.fractionalBits, legacyOne: 0, legacySumCast: identity,
                                legacyTableFractionalBits: 0, oneRaw: 0)
         switch softmax.implementation {
@@ -256,15 +257,15 @@ enum Compiler {
             plan.legacyOne = Int64(tableType.convert(1.0).raw)
             plan.legacySumCast = FixedCast(from: tableType.fractionalBits, to: tableType)
             plan.legacyTableFractionalBits = tableType.fractionalBits
-            plan.resultCast = try cast(from: tableType.fractionalBits, magnitudeBits: tableType.width, to: result, "result_t", layer: layer)
+            plan.resultCast = QuickCast(try cast(from: tableType.fractionalBits, magnitudeBits: tableType.width, to: result, "result_t", layer: layer))
             return plan
         case .stable, .latency:
             break
         }
         let accum = try concrete(softmax.accumType, "accum_t", layer: layer)
-        plan.expToAccum = try cast(from: expType.fractionalBits, magnitudeBits: expType.width, to: accum, "accum_t", layer: layer)
-        plan.sumCast = FixedCast(from: accum.fractionalBits, to: accum)
-        plan.invInputCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width + 1, to: invInput, "inv_inp_t", layer: layer)
+        plan.expToAccum = QuickCast(try cast(from: expType.fractionalBits, magnitudeBits: expType.width, to: accum, "accum_t", layer: layer))
+        plan.sumCast = QuickCast(FixedCast(from: accum.fractionalBits, to: accum))
+        plan.invInputCast = QuickCast(try cast(from: accum.fractionalBits, magnitudeBits: accum.width + 1, to: invInput, "inv_inp_t", layer: layer))
         // Inverse table, indexed by the top bits of inv_inp_t (facts §3.6.2 step 5).
         let invSize = softmax.tableSize
         let invBits = ceilLog2(invSize)
@@ -276,8 +277,8 @@ enum Compiler {
         plan.invTable = storage.keep(invTable)
         plan.invIndexWidth = invInput.width
         plan.invIndexShift = invInput.width - invBits
-        plan.resultCast = try cast(from: accum.fractionalBits + invType.fractionalBits, magnitudeBits: accum.width + invType.width,
-                                   to: result, "result_t", layer: layer)
+        plan.resultCast = QuickCast(try cast(from: accum.fractionalBits + invType.fractionalBits, magnitudeBits: accum.width + invType.width,
+                                             to: result, "result_t", layer: layer))
         guard accum.width + invType.width <= 63 else {
             throw UserError("softmax products of \(accum) and \(invType) need more than 63 bits", at: "layer '\(layer)'")
         }
@@ -287,7 +288,7 @@ enum Compiler {
             let norm = inputType.isSigned ? FixedPointType.ufixed(inputType.width - 1, inputType.integer - 1)
                                           : FixedPointType.ufixed(inputType.width, inputType.integer)
             guard norm.width >= 1 else { throw UserError("softmax input \(inputType) is too narrow", at: "layer '\(layer)'") }
-            plan.normCast = try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width + 1, to: norm, "inp_norm_t", layer: layer)
+            plan.normCast = QuickCast(try cast(from: inputType.fractionalBits, magnitudeBits: inputType.width + 1, to: norm, "inp_norm_t", layer: layer))
             let expSize = inputType.isSigned ? min(softmax.tableSize, 1 << min(inputType.width - 1, 40)) : softmax.tableSize
             let expBits = ceilLog2(expSize)
             var expTable: [Int64] = []

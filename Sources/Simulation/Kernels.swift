@@ -171,6 +171,14 @@ extension Simulator {
     @inline(__always)
     static func castTruncateWrap(_ cast: QuickCast, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>, _ n: Int,
                                  clampNegative: Bool, _ count: inout Int) {
+        if cast.identity {
+            if clampNegative {
+                for i in 0..<n { y[i] = max(x[i], 0) }
+            } else if x != y {
+                for i in 0..<n { y[i] = x[i] }
+            }
+            return
+        }
         let shift = cast.shift, unused = cast.unused
         var wrapped = 0
         if cast.signed {
@@ -442,7 +450,7 @@ extension Simulator {
 
     /// hls4ml's balanced `reduce` with a cast after every addition.
     @inline(__always)
-    static func reduceSum(_ values: UnsafeMutablePointer<Int64>, _ n: Int, _ cast: FixedCast, _ count: inout Int) -> Int64 {
+    static func reduceSum(_ values: UnsafeMutablePointer<Int64>, _ n: Int, _ cast: QuickCast, _ count: inout Int) -> Int64 {
         if n == 1 { return values[0] }
         if n == 2 { return cast.apply(values[0] &+ values[1], count: &count) }
         let left = 1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount) // 2^floor(log2(n − 1))

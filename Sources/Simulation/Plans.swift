@@ -36,12 +36,22 @@ struct QuickCast: Sendable {
     let unused: Int64
     let signed: Bool
 
-    init(_ cast: FixedCast) {
+    /// The cast cannot change any value of the source type (same fractional bits, a range that holds it).
+    let identity: Bool
+
+    init(_ cast: FixedCast, source: FixedPointType? = nil) {
         general = cast
         fast = cast.isTruncateWrap && cast.shift >= 0 && cast.shift < 64
         shift = Int64(max(0, min(cast.shift, 63)))
         unused = Int64(cast.unused)
         signed = cast.target.isSigned
+        if let source, fast, cast.shift == 0 {
+            let target = cast.target
+            identity = (source.isSigned == target.isSigned && target.width >= source.width)
+                || (!source.isSigned && target.isSigned && target.width > source.width)
+        } else {
+            identity = false
+        }
     }
 
     @inline(__always)
@@ -130,20 +140,20 @@ struct SoftmaxPlan: @unchecked Sendable {
     var kind: Kind
     var size: Int
     // stable: xmax − x → inp_norm_t
-    var normCast: FixedCast
+    var normCast: QuickCast
     /// Exp table (stable, latency, legacy) and how to index it.
     var expTable: UnsafePointer<Int64>
     var expIndexShift: Int
     var expIndexWidth: Int
     /// exp_table_t → accum_t, accum + accum → accum_t, accum_t → inv_inp_t.
-    var expToAccum: FixedCast
-    var sumCast: FixedCast
-    var invInputCast: FixedCast
+    var expToAccum: QuickCast
+    var sumCast: QuickCast
+    var invInputCast: QuickCast
     var invTable: UnsafePointer<Int64>
     var invIndexShift: Int
     var invIndexWidth: Int
     /// e · inv (F_acc + F_inv) → result_t (legacy: table_t → result_t).
-    var resultCast: FixedCast
+    var resultCast: QuickCast
     // legacy
     var tableSize: Int
     var inputFractionalBits: Int

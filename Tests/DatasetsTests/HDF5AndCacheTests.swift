@@ -40,7 +40,7 @@ final class HDF5JetTests: XCTestCase {
         for withIndex in [true, false] {
             let path = dir.appendingPathComponent("jets-\(withIndex).z").path
             try writeOriginalLayout(path, withIndex: withIndex)
-            let d = try DatasetLoader.load(path: path).dataset
+            let d = try DatasetLoader.loadUncached(path: path).dataset
             XCTAssertEqual(d.rows, 5, "one row per jet (withIndex \(withIndex))")
             XCTAssertEqual(d.classNames, ["g", "q", "t", "w", "z"])
             XCTAssertEqual(d.labels, [0, 3, 2, 4, 3])  // g, w, t, z, w despite the file's j_g,j_q,j_w,j_z,j_t order
@@ -53,38 +53,38 @@ final class HDF5JetTests: XCTestCase {
         let dir = try temporaryDirectory()
         let path = dir.appendingPathComponent("jets.h5").path
         try writeOriginalLayout(path, badRow: true)
-        assertUserError(["1 bad row", "row 0", "NaN"]) { _ = try DatasetLoader.load(path: path) }
+        assertUserError(["1 bad row", "row 0", "NaN"]) { _ = try DatasetLoader.loadUncached(path: path) }
         var options = DatasetLoadOptions()
         options.dropBadRows = true
-        XCTAssertEqual(try DatasetLoader.load(path: path, options: options).dataset.rows, 4)
+        XCTAssertEqual(try DatasetLoader.loadUncached(path: path, options: options).dataset.rows, 4)
 
         var renamed = DatasetLoadOptions()
         renamed.featureNames = JetDataset.standardFeatureNames.map { $0 == "mass_mmdt" ? "mass_trim" : $0 }
-        assertUserError(["feature 'mass_trim'", "j_mass_trim", "missing"]) { _ = try DatasetLoader.load(path: path, options: renamed) }
+        assertUserError(["feature 'mass_trim'", "j_mass_trim", "missing"]) { _ = try DatasetLoader.loadUncached(path: path, options: renamed) }
         var otherTable = DatasetLoadOptions()
         otherTable.hdf5Dataset = "jets"
-        assertUserError(["dataset 'jets' is missing", "t_allpar_new"]) { _ = try DatasetLoader.load(path: path, options: otherTable) }
+        assertUserError(["dataset 'jets' is missing", "t_allpar_new"]) { _ = try DatasetLoader.loadUncached(path: path, options: otherTable) }
         var extraClass = DatasetLoadOptions()
         extraClass.classNames = ["g", "q", "t", "w", "z", "h"]
-        assertUserError(["class columns j_h are missing"]) { _ = try DatasetLoader.load(path: path, options: extraClass) }
+        assertUserError(["class columns j_h are missing"]) { _ = try DatasetLoader.loadUncached(path: path, options: extraClass) }
 
         // Truncated file: half of it.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         let truncated = dir.appendingPathComponent("truncated.h5")
         try bytes.prefix(bytes.count / 2).write(to: truncated)
-        assertUserError(["truncated.h5"]) { _ = try DatasetLoader.load(path: truncated.path) }
+        assertUserError(["truncated.h5"]) { _ = try DatasetLoader.loadUncached(path: truncated.path) }
         let empty = dir.appendingPathComponent("empty.h5")
         try Data().write(to: empty)
-        assertUserError(["empty.h5"]) { _ = try DatasetLoader.load(path: empty.path) }
+        assertUserError(["empty.h5"]) { _ = try DatasetLoader.loadUncached(path: empty.path) }
     }
 
     func testWriterRoundTrip() throws {
         let dir = try temporaryDirectory()
         let text = featureHeader + ",class\n" + factsRows.map { "\($0.0),\($0.1)" }.joined(separator: "\n")
-        let original = try DatasetLoader.load(path: write(text, "jets.csv", in: dir)).dataset
+        let original = try DatasetLoader.loadUncached(path: write(text, "jets.csv", in: dir)).dataset
         let path = dir.appendingPathComponent("out.h5").path
         try HDF5JetReader.write(original, to: path)
-        let back = try DatasetLoader.load(path: path).dataset
+        let back = try DatasetLoader.loadUncached(path: path).dataset
         XCTAssertEqual(back.labels, original.labels)
         XCTAssertEqual(back.features, original.features.map { Double(Float($0)) })
     }

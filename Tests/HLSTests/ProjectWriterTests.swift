@@ -112,6 +112,33 @@ final class ProjectWriterTests: XCTestCase {
         XCTAssertTrue(project.contents.contains("set clock_uncertainty 27%"))
     }
 
+    /// build_prj.tcl run by a real tclsh with the HLS commands stubbed: switches from argv (Vivado,
+    /// one quoted string) and from build_opt.tcl (Vitis) select the steps.
+    func testBuildScriptSwitches() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tclsh") else { throw XCTSkip("tclsh not installed") }
+        let directory = HLSTestSupport.temporaryDirectory("tcl")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var graph = tinyGraph()
+        graph.target = HardwareTarget(backend: .vitis)
+        try ProjectWriter.write(graph, to: directory + "/prj")
+        let stubs = """
+        foreach p {open_project set_top add_files open_solution config_array_partition config_compile set_part
+                   config_schedule create_clock set_clock_uncertainty csim_design csynth_design cosim_design export_design} {
+            proc $p {args} [list puts "CALL $p"]
+        }
+        proc exit {args} {}
+        set argv [list "csim=0 cosim=1"]
+        source build_prj.tcl
+        """
+        try stubs.write(toFile: directory + "/prj/stubs.tcl", atomically: true, encoding: .utf8)
+        let result = try CSimRunner.execute("tclsh", arguments: ["stubs.tcl"], in: directory + "/prj", searchPath: true)
+        XCTAssertEqual(result.status, 0, result.errors)
+        let calls = result.output.split(separator: "\n").filter { $0.hasPrefix("CALL ") && $0.hasSuffix("_design") }
+        // build_opt.tcl (Vitis defaults: csim 1 synth 1 cosim 1 ...), then argv: csim=0.
+        XCTAssertEqual(calls, ["CALL csynth_design", "CALL cosim_design"])
+        XCTAssertTrue(result.output.contains("***** C/RTL VALIDATION *****"))   // validation 1 in build_opt.tcl
+    }
+
     func testResourceWeightsAreTransposed() throws {
         let files = try ProjectWriter.generate(tinyGraph(strategy: .resource, reuse: 3))
         let text = try XCTUnwrap(files.first { $0.path == "firmware/weights/w2.txt" })
@@ -134,6 +161,31 @@ final class ProjectWriterTests: XCTestCase {
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: project + "/firmware/myproject.cpp"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["prj"])
+    }
+
+    /// A rewrite keeps what the HLS tool and C-simulation produced; a folder that is not a project is never replaced.
+    func testRewriteCarriesToolOutputsAndRefusesForeignDirectories() throws {
+        let directory = HLSTestSupport.temporaryDirectory("carry")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let project = directory + "/prj"
+        try ProjectWriter.write(tinyGraph(), to: project)
+        try FileManager.default.createDirectory(atPath: project + "/myproject_prj/solution1", withIntermediateDirectories: true)
+        try "report".write(toFile: project + "/myproject_prj/solution1/r.rpt", atomically: true, encoding: .utf8)
+        try "1 2\n".write(toFile: project + "/tb_data/csim_results.log", atomically: true, encoding: .utf8)
+        try "stale".write(toFile: project + "/firmware/parameters.h", atomically: true, encoding: .utf8)
+        try ProjectWriter.write(tinyGraph(), to: project)
+        XCTAssertEqual(try String(contentsOfFile: project + "/myproject_prj/solution1/r.rpt", encoding: .utf8), "report")
+        XCTAssertEqual(try String(contentsOfFile: project + "/tb_data/csim_results.log", encoding: .utf8), "1 2\n")
+        XCTAssertNotEqual(try String(contentsOfFile: project + "/firmware/parameters.h", encoding: .utf8), "stale")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["prj"])
+
+        let foreign = directory + "/notes"
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        try "mine".write(toFile: foreign + "/thesis.tex", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ProjectWriter.write(tinyGraph(), to: foreign)) {
+            XCTAssertTrue("\($0)".contains("refusing to replace"), "\($0)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: foreign), ["thesis.tex"])
     }
 
     func testInvalidReuseFactorNamesNearestValidValues() throws {
