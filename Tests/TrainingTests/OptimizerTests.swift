@@ -61,6 +61,14 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Double(network.currentModel().layers[0].dense!.kernel[0]), expected, accuracy: 1e-7)
     }
 
+    func testNesterovByHand() throws {
+        let network = try Network(model: try zeroModel(), maxBatch: 1)
+        step(network, .sgd(learningRate: 0.1, momentum: 0.9, nesterov: true), iteration: 0)
+        // g = −½: v = 0.05; w += 0.9·v − lr·g = 0.045 + 0.05.
+        XCTAssertEqual(network.currentModel().layers[0].dense!.kernel[0], 0.095, accuracy: 1e-8)
+        XCTAssertEqual(network.currentModel().layers[0].dense!.kernel[1], -0.095, accuracy: 1e-8)
+    }
+
     func testKerasDefaults() {
         guard case .adam(let lr, let b1, let b2, let eps) = Optimizer.adam else { return XCTFail() }
         XCTAssertEqual([lr, b1, b2, eps], [1e-3, 0.9, 0.999, 1e-7])
