@@ -95,6 +95,11 @@ extension Simulator {
         let tracing = !shared.trace.isEmpty
         let roundToFloat = options.roundInputsToFloat32
         let inputCast = self.inputCast
+        // The default input_t (TRN/WRAP, signed): floor(d·2^F) then wrap, inlined; d·2^F is exact
+        // for finite values in range (a power-of-two scaling with a normal result).
+        let inputTruncateWrap = inputCast.cast.isTruncateWrap && inputCast.type.isSigned
+        let inputScale = inputCast.scale
+        let inputUnused = Int64(inputCast.cast.unused)
         for sample in start..<(start + count) {
             var current = a, next = b
             let row = shared.inputs + sample * nIn
@@ -102,9 +107,17 @@ extension Simulator {
             for f in 0..<nIn {
                 var value = row[f]
                 if roundToFloat { value = Double(Float(value)) }
-                var flag = false
-                current[f] = inputCast.apply(value, overflowed: &flag)
-                if flag { inputOverflows &+= 1 }
+                let scaled = value * inputScale
+                if inputTruncateWrap && scaled.magnitude < 4.0e18 && (scaled.magnitude >= 1.0e-300 || value == 0) {
+                    let floored = Int64(scaled.rounded(.down))
+                    let wrapped = (floored &<< inputUnused) &>> inputUnused
+                    inputOverflows &+= wrapped != floored ? 1 : 0
+                    current[f] = wrapped
+                } else {
+                    var flag = false
+                    current[f] = inputCast.apply(value, overflowed: &flag)
+                    if flag { inputOverflows &+= 1 }
+                }
             }
             counts[0] &+= inputOverflows
             for k in 0..<stepCount {
