@@ -131,7 +131,8 @@ enum Compiler {
                                  biasFractionalBits: biasType.fractionalBits, productFractionalBits: productFractional,
                                  accumType: accum, resultType: result)
             return DensePlan(nIn: dense.inputs, nOut: dense.outputs, weights: empty64, weights32: storage.keep([Int32]()),
-                             weights16: storage.keep([Int16]()), preshifted: false, biasAccum16: storage.keep([Int16]()),
+                             weights16: storage.keep([Int16]()), preshifted: false, weightsTransposed16: nil,
+                             biasAccum16: storage.keep([Int16]()),
                              biasAccum: empty64, biasAccum32: storage.keep([Int32]()), biasOverflows: 0,
                              productCast: placeholder, sumCast: placeholder, resultCast: QuickCast(placeholder),
                              order: storage.keep(order), mode: .wide128, productShift: 0, accumUnused: 0,
@@ -173,6 +174,11 @@ enum Compiler {
             weights16: storage.keep(mode != .wrap16 ? [] : preshifted ? weights.map { Int16($0 << (16 - shift)) }
                                                               : weights.map { Int16(truncatingIfNeeded: $0) }),
             preshifted: preshifted,
+            weightsTransposed16: preshifted && dense.outputs < 8
+                ? storage.keep((0..<(dense.inputs * dense.outputs)).map { k -> Int16 in
+                    let j = k / dense.inputs, i = k % dense.inputs
+                    return Int16(weights[i * dense.outputs + j] << (16 - shift))
+                }) : nil,
             biasAccum16: storage.keep(mode == .wrap16 ? biasAccum.map { Int16(truncatingIfNeeded: $0) } : []),
             biasAccum: storage.keep(biasAccum),
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),

@@ -333,6 +333,20 @@ extension Simulator {
         let plan = pointer.pointee
         let nOut = plan.nOut
         let bias = plan.biasAccum16
+        if let transposed = plan.weightsTransposed16 {
+            // Few outputs: one dot product per output over all inputs (zeros included), on 16-bit lanes.
+            let nIn = plan.nIn
+            for i in 0..<nIn { broadcast[i] = Int16(truncatingIfNeeded: x[i]) }
+            let unused = Int64(plan.accumUnused)
+            for j in 0..<nOut {
+                let row = transposed + j * nIn
+                var sum = UInt16(bitPattern: bias[j])
+                for i in 0..<nIn { sum &+= UInt16(truncatingIfNeeded: (Int32(broadcast[i]) &* Int32(row[i])) &>> 16) }
+                y[j] = (Int64(Int16(bitPattern: sum)) &<< unused) &>> unused
+            }
+            finishResult(plan.resultCast, y, nOut, &resultCount)
+            return
+        }
         for j in 0..<nOut { acc[j] = UInt16(bitPattern: bias[j]) }
         // Four non-zero inputs per pass over the outputs (one load/store of each accumulator per four
         // products). After a ReLU about half the inputs are zero: they are skipped via a bit mask; a

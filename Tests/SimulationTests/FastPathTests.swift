@@ -53,6 +53,10 @@ final class FastPathTests: XCTestCase {
             if case .dense(let plan) = $0.plan { return plan.pointee.preshifted } else { return nil }
         }
         XCTAssertEqual(preshifted, [false, true, true, true])
+        let transposed: [Bool] = benchmark.steps.compactMap {
+            if case .dense(let plan) = $0.plan { return plan.pointee.weightsTransposed16 != nil } else { return nil }
+        }
+        XCTAssertEqual(transposed, [false, false, false, true]) // 32 → 5: dot products per output
         try check(graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .fixed(16, 6)),
                   modes: [.wrap16, .wrap16, .wrap16, .wrap16])
         try check(graph(input: .fixed(12, 4), weight: .fixed(8, 2), accum: .fixed(14, 5), result: .ufixed(10, 4)),
