@@ -38,10 +38,14 @@ extension Simulator {
                 let count = min(chunkSize, samples - start)
                 self.runChunk(start: start, count: count, shared: shared, counts: shared.counts + chunk * counters, options: options)
             }
-            if threads <= 1 || chunks <= 1 {
+            let workers = min(threads, chunks)
+            if workers <= 1 {
                 for chunk in 0..<chunks { work(chunk) }
             } else {
-                DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+                // `workers` threads, each taking every workers-th chunk (chunks are equal in cost).
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for chunk in stride(from: worker, to: chunks, by: workers) { work(chunk) }
+                }
             }
         }
         }

@@ -17,7 +17,7 @@ public struct SimulationOptions: Sendable, Equatable {
     /// Count wrapped/saturated values per layer. Without it the simulator may take a faster path
     /// whose results are identical but which cannot see intermediate accumulator wraps.
     public var countOverflows: Bool
-    /// Worker threads (0 = one per active core).
+    /// Worker threads (0 = one per active core, 1 = the calling thread only).
     public var threads: Int
     /// Tests only: every Dense cast through the generic `FixedCast` path (no inlined shortcuts).
     var forceGenericCasts = false
