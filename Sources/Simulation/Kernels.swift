@@ -41,6 +41,9 @@ extension Simulator {
             let workers = min(threads, chunks)
             if workers <= 1 {
                 for chunk in 0..<chunks { work(chunk) }
+            } else if options.threads <= 0 {
+                // Every core: GCD hands out chunks dynamically (balances when cores are shared).
+                DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
             } else {
                 // `workers` threads, each taking every workers-th chunk (chunks are equal in cost).
                 DispatchQueue.concurrentPerform(iterations: workers) { worker in
