@@ -70,6 +70,15 @@ final class FastPathTests: XCTestCase {
                   modes: [.wrap64, .wrap64, .wrap64, .wrap64], expectOverflows: false)
     }
 
+    func testUnsignedTypesStayExact() throws {
+        // ufixed<16,4> values do not fit 16-bit signed lanes (products need 31 bits: 64-bit lanes); an unsigned WRAP accumulator
+        // cannot use the sign-extending shortcut (→ cast by cast). Both must equal the exact path.
+        try check(graph(input: .ufixed(16, 4), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .ufixed(16, 4)),
+                  modes: [.wrap64, .wrap64, .wrap64, .wrap64], expectOverflows: false)
+        try check(graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .ufixed(16, 6), result: .fixed(16, 6)),
+                  modes: [.general, .general, .general, .general])
+    }
+
     func testSaturatingAndRoundingTypesUseTheGeneralPath() throws {
         try check(graph(input: .fixed(16, 6, .rnd, .sat), weight: .fixed(16, 6), accum: .fixed(16, 6, .rndConv, .sat),
                         result: .fixed(12, 4, .rndConv, .satSym)), modes: [.general, .general, .general, .general])
