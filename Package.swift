@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
         .testTarget(name: "FixedPointTests", dependencies: ["FixedPoint", "Support"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "Support"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "HDF5"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Support"]),
         .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "FixedPoint"]),
         .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "ModelGraph", "Training", "Support"]),

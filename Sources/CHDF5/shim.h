@@ -26,6 +26,14 @@ static inline unsigned hs_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned hs_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned hs_acc_trunc(void) { return H5F_ACC_TRUNC; }
 
+/// A file-access property list for new files in the HDF5 1.8 format: attributes larger than
+/// 64 KiB (a big Keras `model_config`) then go to dense storage instead of failing. Close it with H5Pclose.
+static inline hid_t hs_file_access_v18(void) {
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0) H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18);
+    return fapl;
+}
+
 /// Stops libhdf5 printing its error stack to stderr; failures are reported as Swift errors instead.
 static inline void hs_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 

@@ -40,7 +40,7 @@ public struct BadRow: Sendable, Equatable, CustomStringConvertible {
 /// Bad rows found while loading: the total and the first few with their locations.
 public struct BadRowReport: Sendable, Equatable {
     public static let keptExamples = 10
-    public private(set) var count = 0
+    public internal(set) var count = 0
     public private(set) var examples: [BadRow] = []
 
     public init() {}
@@ -95,10 +95,10 @@ public struct LoadedDataset: Sendable, Equatable {
 
 /// Entry point: load any supported dataset file.
 public enum DatasetLoader {
-    /// Loads `path` (format from the extension unless given). Throws `UserError` for a missing/empty/
-    /// malformed file, a missing feature or class column, or bad rows (unless `options.dropBadRows`).
-    public static func load(path: String, format: DatasetFormat? = nil,
-                            options: DatasetLoadOptions = DatasetLoadOptions()) throws -> LoadedDataset {
+    /// Loads `path` (format from the extension unless given) without the cache. Throws `UserError` for a
+    /// missing/empty/malformed file, a missing feature or class column, or bad rows (unless `options.dropBadRows`).
+    public static func loadUncached(path: String, format: DatasetFormat? = nil,
+                                    options: DatasetLoadOptions = DatasetLoadOptions()) throws -> LoadedDataset {
         let format = try format ?? DatasetFormat.infer(fromPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {

@@ -14,8 +14,9 @@ public enum NumPyDataset {
     public static let tutorialFiles = ["X_train_val.npy", "X_test.npy", "y_train_val.npy", "y_test.npy"]
 
     public static func loadNPY(path: String, options: DatasetLoadOptions) throws -> LoadedDataset {
+        if path.lowercased().hasSuffix(".npz") { return try loadNPZ(path: path, options: options) }
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         if isDirectory.boolValue {
             let directory = URL(fileURLWithPath: path)
             var arrays: [String: NumPyArray] = [:]

@@ -124,14 +124,14 @@ public struct StandardScaler: Sendable, Equatable, Codable {
 
 /// The tutorial's preprocessing in one call: split (seeded, numpy-compatible or predefined by the file),
 /// fit the scaler on the training part, scale both parts.
-public struct PreparedData: Sendable {
+public struct PreparedSplit: Sendable {
     public var train: JetDataset
     public var test: JetDataset
     public var scaler: StandardScaler
     public var split: TrainTestSplit
 
     public static func prepare(_ loaded: LoadedDataset, testFraction: Double = 0.2, seed: UInt32 = 42,
-                               usePredefinedSplit: Bool = true) throws -> PreparedData {
+                               usePredefinedSplit: Bool = true) throws -> PreparedSplit {
         let split: TrainTestSplit
         if usePredefinedSplit, let trainCount = loaded.predefinedTrainCount {
             split = .predefined(rows: loaded.dataset.rows, trainCount: trainCount)
@@ -140,6 +140,6 @@ public struct PreparedData: Sendable {
         }
         let (rawTrain, rawTest) = split.apply(to: loaded.dataset)
         let scaler = try StandardScaler.fit(rawTrain)
-        return PreparedData(train: try scaler.transform(rawTrain), test: try scaler.transform(rawTest), scaler: scaler, split: split)
+        return PreparedSplit(train: try scaler.transform(rawTrain), test: try scaler.transform(rawTest), scaler: scaler, split: split)
     }
 }

@@ -124,7 +124,9 @@ public final class HDF5File: @unchecked Sendable {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         return try locked {
-            let id = H5Fcreate(path, hs_acc_trunc(), hs_file_access_default(), hs_file_access_default())
+            let access = hs_file_access_v18()
+            defer { if access >= 0 { H5Pclose(access) } }
+            let id = H5Fcreate(path, hs_acc_trunc(), hs_file_access_default(), access >= 0 ? access : hs_file_access_default())
             if id < 0 {
                 throw UserError("cannot create HDF5 file (libhdf5: \(libraryMessage()))", at: path,
                                 expected: "a writable location")
@@ -382,8 +384,10 @@ public final class HDF5File: @unchecked Sendable {
     /// Reads the named numeric fields of a compound dataset as Double columns (one read; libhdf5
     /// converts float32/int32/... fields by name). A missing field is a `UserError` naming the
     /// nearest existing one.
-    public func readCompoundColumns(_ dataset: String, fields: [String]) throws -> [String: [Double]] {
-        try locked {
+    public func readCompoundColumns(_ dataset: String, fields requested: [String]) throws -> [String: [Double]] {
+        var seen = Set<String>()
+        let fields = requested.filter { seen.insert($0).inserted }
+        return try locked {
             let available = try compoundFieldNames(dataset)
             for field in fields where !available.contains(field) {
                 let near = nearestName(to: field, in: available).map { "a field such as '\($0)'" }
@@ -608,8 +612,7 @@ public final class HDF5File: @unchecked Sendable {
             func create(_ type: hid_t, _ space: hid_t) throws -> hid_t {
                 let attribute = H5Acreate2(handle, name, type, space, hs_file_access_default(), hs_file_access_default())
                 guard attribute >= 0 else {
-                    throw UserError("cannot create attribute (libhdf5: \(libraryMessage()))", at: where_,
-                                    expected: "attribute data under 64 KiB")
+                    throw UserError("cannot create attribute (libhdf5: \(libraryMessage()))", at: where_)
                 }
                 return attribute
             }
@@ -665,6 +668,18 @@ public final class HDF5File: @unchecked Sendable {
                 guard numbers.isEmpty || numbers.withUnsafeBytes({ H5Awrite(attribute, hs_native_int64(), $0.baseAddress) }) >= 0 else {
                     throw UserError("cannot write attribute (libhdf5: \(libraryMessage()))", at: where_)
                 }
+            }
+        }
+    }
+
+    /// Removes an attribute (no error when it does not exist).
+    public func deleteAttribute(_ name: String, of object: String = "/") throws {
+        try locked {
+            let handle = try open(object, as: .other)
+            defer { H5Oclose(handle) }
+            guard H5Aexists(handle, name) > 0 else { _ = libraryMessage(); return }
+            guard H5Adelete(handle, name) >= 0 else {
+                throw UserError("cannot delete attribute '\(name)' (libhdf5: \(libraryMessage()))", at: location(object))
             }
         }
     }

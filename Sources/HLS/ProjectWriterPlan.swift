@@ -16,15 +16,17 @@ struct WeightArray {
     /// The values as hls4ml prints them (facts §1.7), comma+space separated.
     func text() -> String {
         var text = ""
-        text.reserveCapacity(values.count * (type.fractionalBits + 5))
+        text.reserveCapacity(values.count * (max(0, type.fractionalBits) + 6))
+        let digits = max(0, type.fractionalBits)
         for (index, value) in values.enumerated() {
-            if index > 0 { text += ", " }
-            text += WeightFormatter.literal(value, fractionalDigits: max(0, type.fractionalBits))
+            if index > 0 { text.append(", ") }
+            WeightFormatter.append(value, fractionalDigits: digits, to: &text)
         }
         return text
     }
 
-    func header() -> String {
+    /// `text` is `text()`, passed in so the values are formatted once for the .h and the .txt.
+    func header(text: String) -> String {
         let minimum = values.min() ?? 0
         let maximum = values.max() ?? 0
         let zeros = values.reduce(0) { $0 + ($1 == 0 ? 1 : 0) }
@@ -41,7 +43,7 @@ struct WeightArray {
         #ifndef __SYNTHESIS__
         \(typeName) \(name)[\(values.count)];
         #else
-        \(typeName) \(name)[\(values.count)] = {\(text())};
+        \(typeName) \(name)[\(values.count)] = {\(text)};
         #endif
 
         #endif
@@ -50,16 +52,68 @@ struct WeightArray {
     }
 }
 
-/// Fast `%.Nf` formatting (identical to `FixedPointType.weightLiteral`, which a test checks):
-/// vsnprintf into a stack buffer instead of Foundation's `String(format:)`.
+/// Fast `%.Nf` formatting, identical to `FixedPointType.weightLiteral` (Python's `'{:.Nf}'`, glibc's
+/// printf: the exact binary value rounded half-to-even to N decimals, "-" kept for negative values
+/// that round to zero); a test checks it against weightLiteral. Exact integer arithmetic for
+/// N ≤ 17 (the float's 24-bit significand times 5^N fits 64 bits), printf beyond that.
 enum WeightFormatter {
+    static let powersOfFive: [UInt64] = (0...27).map { n in (0..<n).reduce(UInt64(1)) { acc, _ in acc * 5 } }
+    static let powersOfTen: [UInt64] = (0...19).map { n in (0..<n).reduce(UInt64(1)) { acc, _ in acc * 10 } }
+
     static func literal(_ value: Float, fractionalDigits: Int) -> String {
+        var text = ""
+        append(value, fractionalDigits: fractionalDigits, to: &text)
+        return text
+    }
+
+    static func append(_ value: Float, fractionalDigits digits: Int, to text: inout String) {
+        guard value.isFinite, digits <= 17 else { return appendSlow(value, digits, &text) }
+        // |value| = m · 2^e exactly.
+        let bits = value.bitPattern
+        let exponentBits = Int((bits >> 23) & 0xFF)
+        let fraction = UInt64(bits & 0x7F_FFFF)
+        let m = exponentBits == 0 ? fraction : fraction | 0x80_0000
+        let e = exponentBits == 0 ? -149 : exponentBits - 150
+        // R = round_half_even(m · 5^N · 2^(N + e)).
+        let product = m * powersOfFive[digits]          // < 2^24 · 5^17 < 2^64
+        let shift = digits + e
+        var rounded: UInt64
+        if shift >= 0 {
+            guard shift < 64, product.leadingZeroBitCount > shift else { return appendSlow(value, digits, &text) }
+            rounded = product << UInt64(shift)
+        } else if -shift >= 64 {
+            rounded = 0                                  // below half a unit: product < 2^64 ≤ 2^(−shift−1)... unless −shift == 64
+            if -shift == 64 && product > (1 << 63) { rounded = 1 }
+        } else {
+            let s = UInt64(-shift)
+            rounded = product >> s
+            let remainder = product & ((1 << s) - 1)
+            let half: UInt64 = 1 << (s - 1)
+            if remainder > half || (remainder == half && rounded & 1 == 1) { rounded += 1 }
+        }
+        if value.sign == .minus { text.append("-") }
+        let scale = powersOfTen[digits]
+        text.append(String(rounded / scale))
+        if digits > 0 {
+            text.append(".")
+            let fractionDigits = String(rounded % scale)
+            if fractionDigits.utf8.count < digits {
+                text.append(String(repeating: "0", count: digits - fractionDigits.utf8.count))
+            }
+            text.append(fractionDigits)
+        }
+    }
+
+    static func appendSlow(_ value: Float, _ digits: Int, _ text: inout String) {
         var buffer = [CChar](repeating: 0, count: 400)
-        let count = withVaList([Int32(fractionalDigits), Double(value)]) { arguments in
+        let count = withVaList([Int32(digits), Double(value)]) { arguments in
             buffer.withUnsafeMutableBufferPointer { vsnprintf($0.baseAddress, 400, "%.*f", arguments) }
         }
-        if count < 0 || count >= 400 { return String(format: "%.\(fractionalDigits)f", Double(value)) }
-        return String(decoding: buffer[0..<Int(count)].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if count < 0 || count >= 400 {
+            text.append(String(format: "%.\(digits)f", Double(value)))
+        } else {
+            text.append(String(decoding: buffer[0..<Int(count)].map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
     }
 }
 

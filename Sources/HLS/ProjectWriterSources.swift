@@ -53,7 +53,7 @@ extension ProjectPlan {
         body += """
 
         #ifndef __SYNTHESIS__
-            // C-simulation: load the weights once from firmware/weights/*.txt.
+            // C-simulation: load the weights once from WEIGHTS_DIR/*.txt (see parameters.h).
             static bool loaded_weights = false;
             if (!loaded_weights) {
 
@@ -145,8 +145,10 @@ extension ProjectPlan {
         #include "ap_int.h"
 
         \(includes)
+        // C-simulation reads the weights from WEIGHTS_DIR: "weights" is where the HLS tool copies
+        // firmware/weights for csim; build_lib.sh and `pipeline csim` pass their own path.
         #ifndef WEIGHTS_DIR
-        #define WEIGHTS_DIR "firmware/weights"
+        #define WEIGHTS_DIR "weights"
         #endif
 
         // hls-fpga-machine-learning insert weights
@@ -391,13 +393,12 @@ extension ProjectPlan {
         if {[file exists [file join $tcldir build_opt.tcl]]} {
             source [file join $tcldir build_opt.tcl]
         }
-        # Vivado HLS passes the switches as "key=value" words in argv.
+        # Vivado HLS passes the switches as "key=value" words in argv (often as one quoted string).
         if {[info exists ::argv]} {
-            foreach arg $::argv {
-                foreach {key value} [split $arg =] {
-                    if {[info exists opt($key)]} {
-                        set opt($key) $value
-                    }
+            foreach word [regexp -all -inline {\\S+} [join $::argv " "]] {
+                set pair [split $word =]
+                if {[llength $pair] == 2 && [info exists opt([lindex $pair 0])]} {
+                    set opt([lindex $pair 0]) [lindex $pair 1]
                 }
             }
         }
@@ -453,10 +454,8 @@ extension ProjectPlan {
 
         if {$opt(cosim)} {
             puts "***** C/RTL SIMULATION *****"
-            # Remove the C-simulation results so that co-simulation writes its own log.
-            if {[file exists $CSIM_RESULTS]} {
-                file rename -force $CSIM_RESULTS ${CSIM_RESULTS}.bak
-            }
+            # The testbench compiled with RTL_SIM writes tb_data/rtl_cosim_results.log instead.
+            add_files -tb ${project_name}_test.cpp -cflags "-std=c++0x -DRTL_SIM"
             set time_start [clock clicks -milliseconds]
             if {$opt(fifo_opt)} {
                 cosim_design -trace_level all -setup
@@ -465,9 +464,6 @@ extension ProjectPlan {
             }
             set time_end [clock clicks -milliseconds]
             report_time "C/RTL SIMULATION" $time_start $time_end
-            if {[file exists ${CSIM_RESULTS}.bak]} {
-                file rename -force ${CSIM_RESULTS}.bak $CSIM_RESULTS
-            }
         }
 
         if {$opt(validation)} {

@@ -324,7 +324,7 @@ template <typename CONFIG_T> void init_tanh_table(typename CONFIG_T::table_t tab
 /// y = res_T(table[clamp(trunc0(x N / 16) + N/2)]).
 template <class data_T, class res_T, typename CONFIG_T>
 void sigmoid(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
-#ifdef __HLS_SYN__
+#if defined(__HLS_SYN__) || defined(__SYNTHESIS__)
     bool initialized = false;
     typename CONFIG_T::table_t sigmoid_table[CONFIG_T::table_size];
 #else
@@ -345,7 +345,7 @@ void sigmoid(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
 /// y = res_T(table[clamp(trunc0(x N / 8) + N/2)]).
 template <class data_T, class res_T, typename CONFIG_T>
 void tanh(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
-#ifdef __HLS_SYN__
+#if defined(__HLS_SYN__) || defined(__SYNTHESIS__)
     bool initialized = false;
     typename CONFIG_T::table_t tanh_table[CONFIG_T::table_size];
 #else
@@ -418,7 +418,7 @@ template <class data_T, class res_T, typename CONFIG_T>
 void softmax_stable(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
     NNET_PRAGMA(HLS PIPELINE)
     const int exp_bits = ceillog2(CONFIG_T::exp_table_size);
-#ifdef __HLS_SYN__
+#if defined(__HLS_SYN__) || defined(__SYNTHESIS__)
     bool initialized = false;
     typename CONFIG_T::exp_table_t exp_table[CONFIG_T::exp_table_size];
     typename CONFIG_T::inv_table_t invert_table[CONFIG_T::inv_table_size];
@@ -454,7 +454,7 @@ template <class data_T, class res_T, typename CONFIG_T>
 void softmax_latency(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
     NNET_PRAGMA(HLS PIPELINE)
     const int exp_bits = ceillog2(CONFIG_T::exp_table_size);
-#ifdef __HLS_SYN__
+#if defined(__HLS_SYN__) || defined(__SYNTHESIS__)
     bool initialized = false;
     typename CONFIG_T::exp_table_t exp_table[CONFIG_T::exp_table_size];
     typename CONFIG_T::inv_table_t invert_table[CONFIG_T::inv_table_size];
@@ -486,7 +486,7 @@ void softmax_latency(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in
 template <class data_T, class res_T, typename CONFIG_T>
 void softmax_legacy(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]) {
     const int n = CONFIG_T::table_size;
-#ifdef __HLS_SYN__
+#if defined(__HLS_SYN__) || defined(__SYNTHESIS__)
     bool initialized = false;
     typename CONFIG_T::table_t exp_table[CONFIG_T::table_size];
     typename CONFIG_T::table_t invert_table[CONFIG_T::table_size];

@@ -438,10 +438,13 @@ extension HLSConfig {
         if case .null = node.kind { return settings }
         for (key, keyLocation, value) in try mapping(node, what: block) {
             if key.hasSuffix("_t") && key.count > 2 {
+                if case .null = value.kind { continue }
                 settings.namedTypes[String(key.dropLast(2))] = try Precision.parse(try string(value), location: value.location)
                 continue
             }
-            switch try canonical(key, in: layerKeys, at: keyLocation, block: block, allowSnakeCase: true) {
+            let canonicalKey = try canonical(key, in: layerKeys, at: keyLocation, block: block, allowSnakeCase: true)
+            if case .null = value.kind { continue }  // `Key:` / `Key: null` leaves the default
+            switch canonicalKey {
             case "Precision": settings.precision = try parsePrecision(value, block: block, warnings: &warnings)
             case "ReuseFactor":
                 let reuse = try integer(value)
@@ -527,6 +530,7 @@ extension HLSConfig {
     }
 
     private static func string(_ node: ConfigNode) throws -> String {
+        if case .null = node.kind { throw UserError("missing value", at: node.location, expected: "a value after the key") }
         guard case .scalar(let text) = node.kind else {
             throw UserError("expected a single value", at: node.location, expected: "a string or number, not a list or mapping")
         }

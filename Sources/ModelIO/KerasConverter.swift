@@ -95,6 +95,10 @@ private struct GraphBuilder {
                 try addQActivation(keras, size: width)
             case "BatchNormalization":
                 addBatchNormalization(keras, size: width)
+                // hls4ml folds a BN into a preceding QDense and re-quantizes the folded kernel with the
+                // QDense's quantizer, which changes the trained network; we keep such a BN separate.
+                let previous = model.layers[..<position].last { $0.className != "Dropout" }
+                if previous?.className == "QDense" { keptNorms.insert(keras.name) }
             default:
                 throw UserError("unsupported layer type '\(keras.className)' (layer '\(keras.name)')", at: source,
                                 expected: "one of \(KerasModel.supportedLayerTypes.joined(separator: ", "))")
@@ -136,13 +140,15 @@ private struct GraphBuilder {
                 case .number(1):
                     weights = q.quantize(weights)
                 case .number(let value):
-                    // Numeric alpha: the kernel is alpha·(grid values); factorize the constant out.
+                    // Numeric alpha: kernel_q = alpha·(grid value); the Dense keeps the grid values
+                    // (exact in fixed<bits, integer+1>) and ApplyAlpha multiplies by alpha.
                     weights = q.quantize(weights)
-                    let scale = Float(value)
-                    weights = weights.map { $0 / scale }
-                    alpha = ([Float](repeating: scale, count: units), [], false)
+                    alpha = ([Float](repeating: Float(value), count: units), [], false)
                 case .none, .auto, .autoPo2:
-                    // QDense turns alpha=None into 'auto_po2' (facts §3.8).
+                    // alpha=None: QKeras's QDense turns it into 'auto_po2' when the layer is built, so
+                    // hls4ml silently sees auto_po2 when converting an in-memory model (facts §3.8), and
+                    // QKeras saves 'auto_po2'. A file that still says None is read the same way here
+                    // (hls4ml's file path would use the plain grid instead; our exports never say None).
                     let powerOfTwo = q.alpha != .auto
                     let (levels, scale) = q.autoScale(weights, rows: inputs, columns: units, powerOfTwo: powerOfTwo)
                     // kernel_q / quantizer.scale = m_i·z/m, exactly representable in fixed<bits, integer+1>.
@@ -156,6 +162,10 @@ private struct GraphBuilder {
                 guard case .quantizedBits(let q) = quantizer else {
                     throw UserError("bias quantizer \(quantizer) of layer '\(name)' is not supported", at: source,
                                     expected: "quantized_bits")
+                }
+                if q.alpha == .auto || q.alpha == .autoPo2 {
+                    throw UserError("bias quantizer of layer '\(name)' uses alpha '\(q.alpha == .auto ? "auto" : "auto_po2")'", at: source,
+                                    expected: "a bias quantizer with alpha 1, a number or None")
                 }
                 if !config.hasExplicitPrecision("bias", layer: name, types: types) { biasType = .fixed(q.hlsType) }
                 if case .number(let value) = q.alpha { biases = q.quantize(biases, scale: Float(value)) } else { biases = q.quantize(biases) }
@@ -174,8 +184,8 @@ private struct GraphBuilder {
         if let alpha {
             let alphaName = "\(name)_alpha"
             var scaleType = precision("scale", alphaName, LayerTypes.applyAlpha)
-            if alpha.powerOfTwo && !config.hasExplicitPrecision("scale", layer: alphaName, types: LayerTypes.applyAlpha) {
-                scaleType = .fixed(Self.exactPowerOfTwoType(alpha.scale))
+            if !config.hasExplicitPrecision("scale", layer: alphaName, types: LayerTypes.applyAlpha) {
+                scaleType = .fixed(alpha.powerOfTwo ? Self.exactPowerOfTwoType(alpha.scale) : Self.scaleType(alpha.scale))
             }
             let norm = BatchNormalization(size: units, scale: alpha.scale, bias: alpha.bias, scaleType: scaleType,
                                           biasType: precision("bias", alphaName, LayerTypes.applyAlpha))
@@ -204,6 +214,17 @@ private struct GraphBuilder {
         let integer = high + 2
         let fractional = Swift.max(-low, 0)
         return .fixed(Swift.max(integer + fractional, 2), integer)
+    }
+
+    /// A type for float per-channel scales (alpha 'auto' or numeric): range of the largest scale and
+    /// 12 significant bits for the smallest, at most 32 bits. (The model default, e.g. fixed<16,6>,
+    /// would keep only a few significant bits of a scale like 0.01.)
+    static func scaleType(_ values: [Float]) -> FixedPointType {
+        let magnitudes = values.map { abs($0) }.filter { $0 > 0 }
+        guard let low = magnitudes.min(), let high = magnitudes.max() else { return .fixed(2, 1) }
+        let integer = Int(high.exponent) + 2
+        let fractional = -Int(low.exponent) + 11
+        return .fixed(Swift.min(Swift.max(integer + fractional, 2), 32), integer)
     }
 
     // MARK: Activations

@@ -84,8 +84,13 @@ public struct KerasModel: Sendable, Equatable {
     /// Loads a model: a `.json` architecture (then `weights` is required) or a single-file Keras `.h5`
     /// (then `weights`, if given, overrides the stored weights).
     public static func load(path: String, weights: String? = nil) throws -> KerasModel {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw UserError("file not found", at: path, expected: "a Keras model (.json architecture or .h5 file)")
+        }
+        if isDirectory.boolValue {
+            throw UserError("is a directory (a TensorFlow SavedModel?), which is not supported", at: path,
+                            expected: "a Keras .h5 file (model.save('model.h5')) or an architecture .json with --weights")
         }
         guard let head = FileHandle(forReadingAtPath: path)?.readData(ofLength: 8) else {
             throw UserError("cannot read file", at: path)
@@ -287,7 +292,7 @@ public struct KerasModel: Sendable, Equatable {
     /// their shapes against the architecture.
     static func attachWeights(to layers: inout [KerasLayer], file: HDF5File, root: String) throws {
         let prefix = root == "/" ? "" : root
-        let stored = (try? file.readStringArrayAttribute("layer_names", of: root)) ?? nil
+        let stored = try? kerasStringList(file, "layer_names", of: root)
         var width = try inputShape(of: layers.first, source: file.path)
         for index in layers.indices {
             let layer = layers[index]
@@ -298,7 +303,7 @@ public struct KerasModel: Sendable, Equatable {
                 throw UserError("missing layer group '\(layer.name)' in the weights file", at: file.path,
                                 expected: "a group per layer with weights; the file has: \(available.joined(separator: ", "))")
             }
-            var names = try file.readStringArrayAttribute("weight_names", of: group) ?? []
+            var names = try kerasStringList(file, "weight_names", of: group) ?? []
             if names.isEmpty { names = try datasets(under: group, in: file).map { String($0.dropFirst(group.count + 1)) } }
             var weights: [KerasWeight] = []
             for name in names {
@@ -319,6 +324,19 @@ public struct KerasModel: Sendable, Equatable {
             // Weightless layers keep the width, so only weighted layers change it.
             width = try checkShapes(layers[index], inputWidth: width, source: "\(file.path):\(group)")
         }
+    }
+
+    /// A string-list attribute as Keras stores it: whole, or (when over HDF5's 64 KiB attribute
+    /// limit) split into `name0`, `name1`, ... chunks.
+    static func kerasStringList(_ file: HDF5File, _ name: String, of object: String) throws -> [String]? {
+        if let whole = try file.readStringArrayAttribute(name, of: object) { return whole }
+        var chunks: [String] = []
+        var index = 0
+        while let chunk = try file.readStringArrayAttribute("\(name)\(index)", of: object) {
+            chunks += chunk
+            index += 1
+        }
+        return index == 0 ? nil : chunks
     }
 
     private static func datasets(under group: String, in file: HDF5File) throws -> [String] {

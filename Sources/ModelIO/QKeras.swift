@@ -63,6 +63,8 @@ public enum QKerasQuantizer: Sendable, Equatable {
 
         /// alpha = auto / auto_po2 on a kernel of `rows`×`columns` (per output column, facts §6.1).
         /// Returns the integer levels z (kernel_q = m_i·z·scale) and the per-column `scale`.
+        /// auto: z from the initial float scale. auto_po2: po2 scale refined five times by least
+        /// squares; z is the one from the last iteration (before its scale update), as QKeras does.
         public func autoScale(_ kernel: [Float], rows: Int, columns: Int, powerOfTwo: Bool) -> (levels: [Float], scale: [Float]) {
             let mi = Float(sign: .plus, exponent: integer, significand: 1)
             let x = kernel.map { $0 / mi }
@@ -92,8 +94,11 @@ public enum QKerasQuantizer: Sendable, Equatable {
                     return Float(pow(2.0, Double(exponent)))
                 }
                 scale = scale.map(po2)
-                for _ in 0..<5 {
-                    let z = levelsFor(scale)
+                // QKeras keeps the levels z of the 5th iteration, computed *before* that
+                // iteration's scale update (it does not recompute z with the final scale).
+                var z = levelsFor(scale)
+                for iteration in 0..<5 {
+                    if iteration > 0 { z = levelsFor(scale) }
                     for j in 0..<columns {
                         var xz: Float = 0
                         var zz: Float = 0
@@ -105,6 +110,7 @@ public enum QKerasQuantizer: Sendable, Equatable {
                         scale[j] = po2((xz / n) / (zz / n + eps))
                     }
                 }
+                return (z, scale)
             }
             return (levelsFor(scale), scale)
         }

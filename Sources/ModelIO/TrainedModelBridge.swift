@@ -18,7 +18,7 @@ extension KerasModel {
                 if dense.isQuantized {
                     layers.append(.qDense(name: layer.name, inputs: dense.inputSize, units: dense.units, kernel: kernel,
                                           bias: dense.bias,
-                                          kernelQuantizer: dense.kernelQuantizer.map(Self.json) ?? .null,
+                                          kernelQuantizer: dense.kernelQuantizer.map { Self.json(Self.asQDenseSaves($0)) } ?? .null,
                                           biasQuantizer: dense.biasQuantizer.map(Self.json),
                                           activation: dense.activation.rawValue))
                 } else {
@@ -42,6 +42,14 @@ extension KerasModel {
             }
         }
         self = .sequential(name: name, inputSize: model.inputSize, layers: layers)
+    }
+
+    /// The kernel quantizer as QKeras saves it from a QDense: QDense turns alpha=None into
+    /// 'auto_po2' (symmetric) when it is built, so the saved config says so. Writing it that way
+    /// keeps the file unambiguous: hls4ml reading a file with alpha None would use the plain grid.
+    static func asQDenseSaves(_ quantizer: Training.Quantizer) -> Training.Quantizer {
+        if case .quantizedBits(let q) = quantizer { return .quantizedBits(q.kernelEffective) }
+        return quantizer
     }
 
     /// Keras class name of an initializer.

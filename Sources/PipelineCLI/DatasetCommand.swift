@@ -48,7 +48,7 @@ struct DatasetCommand: ParsableCommand {
             let loaded = try DatasetLoader.load(path: path, format: try format.map { try DatasetFormat(name: $0) }, options: options)
             let d = loaded.dataset
             let counts = d.classCounts().enumerated().map { "\(d.classNames[$0.offset])=\($0.element)" }.joined(separator: " ")
-            print("\(path): \(d.rows) rows, \(d.featureCount) features, classes [\(counts)]")
+            print("\(path): \(d.rows) rows, \(d.featureCount) features, classes [\(counts)]\(loaded.fromCache ? " (from cache)" : "")")
             if let train = loaded.predefinedTrainCount { print("predefined split: \(train) train, \(d.rows - train) test") }
             if loaded.droppedRows.count > 0 { print("dropped \(loaded.droppedRows.summary)") }
         }

@@ -19,13 +19,17 @@ public struct FitOptions: Sendable {
     /// Written atomically after every epoch; with `resume`, training continues from it when it exists.
     public var checkpoint: URL?
     public var resume: Bool
-    /// OpenBLAS threads (nil leaves OpenBLAS's own choice).
+    /// OpenBLAS threads during this `fit` (nil: OpenBLAS's own choice, or 1 with shards); restored afterwards.
     public var blasThreads: Int?
+    /// Batch shards computed in parallel threads (data parallelism inside each batch; gradients are
+    /// summed in a fixed order, so results stay reproducible for a given shard count). With more
+    /// than one shard BLAS gets one thread per shard unless `blasThreads` says otherwise.
+    public var shards: Int
 
     public init(epochs: Int, batchSize: Int = 32, optimizer: Optimizer = .adam, validationSplit: Double? = nil,
                 validationData: LabeledData? = nil, shuffle: Bool = true, seed: UInt64 = 0,
                 earlyStopping: EarlyStopping? = nil, reduceLROnPlateau: ReduceLROnPlateau? = nil,
-                checkpoint: URL? = nil, resume: Bool = false, blasThreads: Int? = nil) {
+                checkpoint: URL? = nil, resume: Bool = false, blasThreads: Int? = nil, shards: Int = 1) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
@@ -38,6 +42,7 @@ public struct FitOptions: Sendable {
         self.checkpoint = checkpoint
         self.resume = resume
         self.blasThreads = blasThreads
+        self.shards = shards
     }
 }
 
@@ -92,6 +97,7 @@ extension Model {
                              progress: ProgressReporter = .silent) throws -> History {
         guard options.epochs >= 0 else { throw UserError("epochs must be ≥ 0, got \(options.epochs)") }
         guard options.batchSize >= 1 else { throw UserError("batch size must be ≥ 1, got \(options.batchSize)") }
+        guard (1...64).contains(options.shards) else { throw UserError("shards must be in 1...64, got \(options.shards)") }
         try options.optimizer.validate()
         try options.reduceLROnPlateau?.validate()
         guard data.featureCount == inputSize else {
@@ -111,9 +117,16 @@ extension Model {
             throw UserError("a callback monitors \(monitor.rawValue) but there is no validation data",
                             expected: "validation_split or validation data")
         }
-        if let threads = options.blasThreads { openblas_set_num_threads(Int32(threads)) }
+        // BLAS threads for this call only (shards default to one BLAS thread each), restored afterwards.
+        let previousThreads = openblas_get_num_threads()
+        if let threads = options.blasThreads ?? (options.shards > 1 ? 1 : nil) {
+            openblas_set_num_threads(Int32(max(threads, 1)))
+        }
+        defer { openblas_set_num_threads(previousThreads) }
 
         let network = try Network(model: self, maxBatch: max(options.batchSize, 1))
+        let sharded = options.shards > 1
+            ? try ShardedPass(main: network, shards: options.shards, model: self, batchSize: options.batchSize) : nil
         guard network.endsWithSoftmax else {
             throw UserError("training needs a softmax output layer (categorical cross-entropy)")
         }
@@ -166,11 +179,13 @@ extension Model {
                 for epoch in startEpoch..<options.epochs {
                     progress.report(.epochBegan(epoch: epoch + 1, of: options.epochs))
                     let started = DispatchTime.now().uptimeNanoseconds
-                    for i in 0..<n { indices[i] = Int32(i) }
-                    if options.shuffle {
+                    indices.withUnsafeMutableBufferPointer { order in
+                        for i in 0..<n { order[i] = Int32(i) }
+                        guard options.shuffle else { return }
+                        // Fisher–Yates from the identity each epoch, so a resumed run only needs the generator.
                         for i in stride(from: n - 1, to: 0, by: -1) {
                             let j = generator.nextIndex(below: i + 1)
-                            indices.swapAt(i, j)
+                            let t = order[i]; order[i] = order[j]; order[j] = t
                         }
                     }
                     var lossSum = 0.0
@@ -181,13 +196,21 @@ extension Model {
                         for b in 0..<batches {
                             let start = b * batchSize
                             let rows = min(batchSize, n - start)
-                            network.gather(features: features.baseAddress!, labels: labels.baseAddress!,
-                                           indices: order.baseAddress!, start: start, rows: rows)
                             network.advancePruningStep()
-                            network.forward(rows: rows)
-                            let (batchLoss, batchCorrect) = network.crossEntropy(rows: rows, gradient: true)
+                            var batchLoss = 0.0
+                            var batchCorrect = 0
+                            if let sharded {
+                                (batchLoss, batchCorrect) = sharded.run(
+                                    features: features.baseAddress!, labels: labels.baseAddress!,
+                                    order: order.baseAddress!, start: start, rows: rows)
+                            } else {
+                                network.gather(features: features.baseAddress!, labels: labels.baseAddress!,
+                                               indices: order.baseAddress!, start: start, rows: rows)
+                                network.forward(rows: rows)
+                                (batchLoss, batchCorrect) = network.crossEntropy(rows: rows, gradient: true)
+                                network.backward(rows: rows)
+                            }
                             let regularization = network.regularizationLoss()
-                            network.backward(rows: rows)
                             network.update(optimizer: options.optimizer, learningRate: learningRate,
                                            iteration: optimizerState.iterations)
                             optimizerState.iterations += 1
@@ -321,5 +344,79 @@ extension Network {
             }
         }
         return (loss / Double(data.count) + regularizationLoss(), Double(correct) / Double(data.count))
+    }
+}
+
+/// Data parallelism inside a batch: the batch is split into shards, each computed by its own
+/// `Network` (same weights, own buffers) on its own thread with single-threaded BLAS; the shards'
+/// gradients are then added to the main network's in shard order. Everything is allocated once.
+final class ShardedPass: @unchecked Sendable {
+    let networks: [Network]
+    private let losses: UnsafeMutablePointer<Double>
+    private let corrects: UnsafeMutablePointer<Int>
+    private let sizes: UnsafeMutablePointer<Int>
+    private let offsets: UnsafeMutablePointer<Int>
+    // Set per batch before the parallel section.
+    private var features: UnsafePointer<Float>?
+    private var labels: UnsafePointer<Int32>?
+    private var order: UnsafePointer<Int32>?
+    private var start = 0
+    private var rows = 0
+
+    init(main: Network, shards: Int, model: Model, batchSize: Int) throws {
+        let shardRows = (batchSize + shards - 1) / shards
+        networks = [main] + (try (1..<shards).map { _ in try Network(model: model, maxBatch: shardRows) })
+        losses = .allocate(capacity: shards)
+        corrects = .allocate(capacity: shards)
+        sizes = .allocate(capacity: shards)
+        offsets = .allocate(capacity: shards)
+    }
+
+    deinit {
+        losses.deallocate()
+        corrects.deallocate()
+        sizes.deallocate()
+        offsets.deallocate()
+    }
+
+    func run(features: UnsafePointer<Float>, labels: UnsafePointer<Int32>, order: UnsafePointer<Int32>,
+             start: Int, rows: Int) -> (loss: Double, correct: Int) {
+        let count = networks.count
+        let main = networks[0]
+        for w in 1..<count { networks[w].copyForwardWeights(from: main) }
+        var offset = 0
+        for w in 0..<count {
+            sizes[w] = rows / count + (w < rows % count ? 1 : 0)
+            offsets[w] = offset
+            offset += sizes[w]
+            losses[w] = 0
+            corrects[w] = 0
+        }
+        self.features = features
+        self.labels = labels
+        self.order = order
+        self.start = start
+        self.rows = rows
+        DispatchQueue.concurrentPerform(iterations: count) { w in self.shard(w) }
+        var loss = losses[0]
+        var correct = corrects[0]
+        for w in 1..<count where sizes[w] > 0 {
+            main.addGradients(of: networks[w])
+            loss += losses[w]
+            correct += corrects[w]
+        }
+        return (loss, correct)
+    }
+
+    private func shard(_ w: Int) {
+        let network = networks[w]
+        let size = sizes[w]
+        guard size > 0 else { return }
+        network.gather(features: features!, labels: labels!, indices: order!, start: start + offsets[w], rows: size)
+        network.forward(rows: size)
+        let (loss, correct) = network.crossEntropy(rows: size, gradient: true, batchRows: rows)
+        network.backward(rows: size)
+        losses[w] = loss
+        corrects[w] = correct
     }
 }

@@ -236,10 +236,22 @@ final class Network {
             for r in 0..<rows {
                 let zr = z + r * n
                 let ar = a + r * n
+                // Clamp first (so |p| < 2^22), then round half to even by adding and removing
+                // 1.5·2^23: exact in Float32's default rounding mode and vectorizable (no libm call).
+                guard q.bits <= 20 else {
+                    for j in 0..<n {
+                        let v = zr[j] + b[j]
+                        zr[j] = v
+                        ar[j] = min(max((v * scaleIn).rounded(.toNearestOrEven), 0), top) * scaleOut
+                    }
+                    continue
+                }
                 for j in 0..<n {
                     let v = zr[j] + b[j]
                     zr[j] = v
-                    ar[j] = min(max((v * scaleIn).rounded(.toNearestOrEven), 0), top) * scaleOut
+                    let p = min(max(v * scaleIn, -1), top + 1)
+                    let rounded = (p + 12_582_912) - 12_582_912
+                    ar[j] = min(max(rounded, 0), top) * scaleOut
                 }
             }
         case .softmax:
@@ -260,10 +272,11 @@ final class Network {
 
     /// Softmax cross-entropy of the last layer against `labels`; writes `(p − onehot)/rows` into the
     /// last layer's delta when `gradient` is set. Returns (sum of per-row losses, correct argmax count).
-    func crossEntropy(rows: Int, gradient: Bool) -> (loss: Double, correct: Int) {
+    func crossEntropy(rows: Int, gradient: Bool, batchRows: Int? = nil) -> (loss: Double, correct: Int) {
         let op = ops[ops.count - 1]
         let n = op.outSize
-        let inv = 1 / Float(rows)
+        // The mean is over the whole batch, which may be split into shards computed separately.
+        let inv = 1 / Float(batchRows ?? rows)
         var loss = 0.0
         var correct = 0
         for r in 0..<rows {
@@ -344,7 +357,15 @@ final class Network {
         case .quantizedRelu(let q):
             let upper = q.gradientUpperBound
             let z = op.preActivation
-            for i in 0..<count { d[i] = (z[i] > 0) && (z[i] <= upper) ? d[i] : 0 }
+            var i = 0
+            while i + 8 <= count {
+                let zv = UnsafeRawPointer(z + i).loadUnaligned(as: SIMD8<Float>.self)
+                var dv = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+                dv.replace(with: 0, where: (zv .<= 0) .| (zv .> upper))
+                UnsafeMutableRawPointer(d + i).storeBytes(of: dv, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < count { if !(z[i] > 0 && z[i] <= upper) { d[i] = 0 }; i += 1 }
         case .softmax:
             break // only on the last layer, where the cross-entropy gradient is fused
         }
@@ -508,6 +529,25 @@ final class Network {
             }
             for j in 0..<op.kernelCount { op.kernelFirst[j] = s.kernelFirst[j]; op.kernelSecond[j] = s.kernelSecond[j] }
             for j in 0..<op.outSize { op.biasFirst[j] = s.biasFirst[j]; op.biasSecond[j] = s.biasSecond[j] }
+        }
+    }
+
+    // MARK: shards
+
+    /// Copies the weights the forward pass uses from `source` (same architecture), so this network
+    /// can compute a shard of the batch with the current parameters.
+    func copyForwardWeights(from source: Network) {
+        for (mine, theirs) in zip(ops, source.ops) {
+            mine.forwardKernel.update(from: theirs.forwardKernel, count: mine.kernelCount)
+            mine.forwardBias.update(from: theirs.forwardBias, count: mine.outSize)
+        }
+    }
+
+    /// Adds another shard's gradients to this network's (a fixed order keeps results reproducible).
+    func addGradients(of other: Network) {
+        for (mine, theirs) in zip(ops, other.ops) {
+            for j in 0..<mine.kernelCount { mine.kernelGradient[j] += theirs.kernelGradient[j] }
+            for j in 0..<mine.outSize { mine.biasGradient[j] += theirs.biasGradient[j] }
         }
     }
 

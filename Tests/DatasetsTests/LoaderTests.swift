@@ -46,7 +46,7 @@ final class CSVLoaderTests: XCTestCase {
     func testReadsFactsRowsWithStringLabels() throws {
         let dir = try temporaryDirectory()
         let text = featureHeader + ",class\n" + factsRows.map { "\($0.0),\($0.1)" }.joined(separator: "\n") + "\n"
-        let loaded = try DatasetLoader.load(path: write(text, "jets.csv", in: dir))
+        let loaded = try DatasetLoader.loadUncached(path: write(text, "jets.csv", in: dir))
         let d = loaded.dataset
         XCTAssertEqual(d.rows, 5)
         XCTAssertEqual(d.featureCount, 16)
@@ -70,7 +70,7 @@ final class CSVLoaderTests: XCTestCase {
             lines.append("\(k),\(index),\(values)")
         }
         let dir = try temporaryDirectory()
-        let d = try DatasetLoader.load(path: write(lines.joined(separator: "\r\n") + "\r\n", "jets.csv", in: dir)).dataset
+        let d = try DatasetLoader.loadUncached(path: write(lines.joined(separator: "\r\n") + "\r\n", "jets.csv", in: dir)).dataset
         XCTAssertEqual(d.featureNames, names)
         XCTAssertEqual(d.labels, [0, 3, 2, 4, 3])
         XCTAssertEqual(d.value(row: 3, column: 0), -2.666515)
@@ -88,11 +88,11 @@ final class CSVLoaderTests: XCTestCase {
         lines.append(factsRows[4].0 + ",w")                                          // line 7 ok
         let path = try write(lines.joined(separator: "\n"), "bad.csv", in: dir)
         assertUserError(["4 bad rows", "line 3", "NaN", "line 4", "unknown label 'x'", "line 5"]) {
-            _ = try DatasetLoader.load(path: path)
+            _ = try DatasetLoader.loadUncached(path: path)
         }
         var options = DatasetLoadOptions()
         options.dropBadRows = true
-        let loaded = try DatasetLoader.load(path: path, options: options)
+        let loaded = try DatasetLoader.loadUncached(path: path, options: options)
         XCTAssertEqual(loaded.dataset.labels, [0, 3])
         XCTAssertEqual(loaded.droppedRows.count, 4)
         XCTAssertEqual(loaded.droppedRows.examples.map(\.location), ["line 3", "line 4", "line 5", "line 6"])
@@ -103,17 +103,17 @@ final class CSVLoaderTests: XCTestCase {
         let dir = try temporaryDirectory()
         let noMass = featureHeader.replacingOccurrences(of: "mass_mmdt", with: "mass_mmdtt") + ",class\n" + factsRows[0].0 + ",g\n"
         let p1 = try write(noMass, "a.csv", in: dir)
-        assertUserError(["feature 'mass_mmdt' is missing", "a.csv:1", "mass_mmdtt"]) { _ = try DatasetLoader.load(path: p1) }
+        assertUserError(["feature 'mass_mmdt' is missing", "a.csv:1", "mass_mmdtt"]) { _ = try DatasetLoader.loadUncached(path: p1) }
         let noClass = featureHeader + ",label\n" + factsRows[0].0 + ",g\n"
         let p2 = try write(noClass, "b.csv", in: dir)
-        assertUserError(["class column 'class' is missing"]) { _ = try DatasetLoader.load(path: p2) }
+        assertUserError(["class column 'class' is missing"]) { _ = try DatasetLoader.loadUncached(path: p2) }
         let p3 = try write("", "empty.csv", in: dir)
-        assertUserError(["empty"]) { _ = try DatasetLoader.load(path: p3) }
+        assertUserError(["empty"]) { _ = try DatasetLoader.loadUncached(path: p3) }
         let p4 = try write(featureHeader + ",class\n", "header-only.csv", in: dir)
-        assertUserError(["no data rows"]) { _ = try DatasetLoader.load(path: p4) }
-        assertUserError(["not found", "missing.csv"]) { _ = try DatasetLoader.load(path: dir.appendingPathComponent("missing.csv").path) }
+        assertUserError(["no data rows"]) { _ = try DatasetLoader.loadUncached(path: p4) }
+        assertUserError(["not found", "missing.csv"]) { _ = try DatasetLoader.loadUncached(path: dir.appendingPathComponent("missing.csv").path) }
         let p5 = try write("x", "jets.parquet", in: dir)
-        assertUserError(["unknown dataset format", "jets.parquet"]) { _ = try DatasetLoader.load(path: p5) }
+        assertUserError(["unknown dataset format", "jets.parquet"]) { _ = try DatasetLoader.loadUncached(path: p5) }
     }
 }
 
@@ -132,7 +132,7 @@ final class ARFFLoaderTests: XCTestCase {
     func testReadsOpenMLStyleFile() throws {
         let dir = try temporaryDirectory()
         let rows = factsRows.enumerated().map { k, row in k == 2 ? "\(row.0),'\(row.1)'" : "\(row.0),\(row.1)" }
-        let loaded = try DatasetLoader.load(path: write(arffText(rows: rows), "jets.arff", in: dir))
+        let loaded = try DatasetLoader.loadUncached(path: write(arffText(rows: rows), "jets.arff", in: dir))
         XCTAssertEqual(loaded.dataset.labels, [0, 3, 2, 4, 3])
         XCTAssertEqual(loaded.dataset.value(row: 1, column: 6), 2.038834)
         XCTAssertEqual(loaded.dataset.value(row: 1, column: 8), 2.038834)
@@ -146,11 +146,11 @@ final class ARFFLoaderTests: XCTestCase {
         let path = try write(arffText(rows: rows), "bad.arff", in: dir)
         // Header is 3 comments/relation + blank + 17 attributes + blank + @DATA + comment = 24 lines; rows start at 25.
         assertUserError(["3 bad rows", "line 26", "missing value '?' for 'c1_b0_mmdt'", "line 27", "missing class"]) {
-            _ = try DatasetLoader.load(path: path)
+            _ = try DatasetLoader.loadUncached(path: path)
         }
         var options = DatasetLoadOptions()
         options.dropBadRows = true
-        let loaded = try DatasetLoader.load(path: path, options: options)
+        let loaded = try DatasetLoader.loadUncached(path: path, options: options)
         XCTAssertEqual(loaded.dataset.rows, 1)
         XCTAssertEqual(loaded.droppedRows.examples.last?.description, "line 28: unknown label 'h'")
     }
@@ -159,27 +159,27 @@ final class ARFFLoaderTests: XCTestCase {
         let dir = try temporaryDirectory()
         let noFeature = arffText(rows: [factsRows[0].0 + ",g"]).replacingOccurrences(of: "n2_b2_mmdt", with: "n2b2")
         let p1 = try write(noFeature, "a.arff", in: dir)
-        assertUserError(["feature 'n2_b2_mmdt' is missing"]) { _ = try DatasetLoader.load(path: p1) }
+        assertUserError(["feature 'n2_b2_mmdt' is missing"]) { _ = try DatasetLoader.loadUncached(path: p1) }
         let noClass = arffText(rows: [factsRows[0].0 + ",g"]).replacingOccurrences(of: "@attribute class", with: "@attribute target")
         let p2 = try write(noClass, "b.arff", in: dir)
-        assertUserError(["class attribute 'class' is missing"]) { _ = try DatasetLoader.load(path: p2) }
+        assertUserError(["class attribute 'class' is missing"]) { _ = try DatasetLoader.loadUncached(path: p2) }
         let p3 = try write("% only a comment\n", "c.arff", in: dir)
-        assertUserError(["empty"]) { _ = try DatasetLoader.load(path: p3) }
+        assertUserError(["empty"]) { _ = try DatasetLoader.loadUncached(path: p3) }
         let sparse = arffText(rows: ["{0 1.5, 16 g}"])
         let p4 = try write(sparse, "d.arff", in: dir)
-        assertUserError(["sparse ARFF"]) { _ = try DatasetLoader.load(path: p4) }
+        assertUserError(["sparse ARFF"]) { _ = try DatasetLoader.loadUncached(path: p4) }
     }
 
     func testWriterRoundTrip() throws {
         let dir = try temporaryDirectory()
         let text = featureHeader + ",class\n" + factsRows.map { "\($0.0),\($0.1)" }.joined(separator: "\n")
-        let original = try DatasetLoader.load(path: write(text, "jets.csv", in: dir)).dataset
+        let original = try DatasetLoader.loadUncached(path: write(text, "jets.csv", in: dir)).dataset
         let arff = dir.appendingPathComponent("out.arff").path
         try ARFFReader.write(original, to: arff)
-        XCTAssertEqual(try DatasetLoader.load(path: arff).dataset, original)
+        XCTAssertEqual(try DatasetLoader.loadUncached(path: arff).dataset, original)
         let csv = dir.appendingPathComponent("out.csv").path
         try CSVReader.write(original, to: csv)
-        XCTAssertEqual(try DatasetLoader.load(path: csv).dataset, original)
+        XCTAssertEqual(try DatasetLoader.loadUncached(path: csv).dataset, original)
     }
 }
 
@@ -208,14 +208,14 @@ final class NumPyLoaderTests: XCTestCase {
         // '<U1': one UTF-32LE code unit per element.
         try handNPY(descr: "<U1", shape: "(5,)", payload: littleEndian(Array("gqtwz".unicodeScalars.map(\.value))))
             .write(to: dir.appendingPathComponent("classes.npy"))
-        let loaded = try DatasetLoader.load(path: dir.path, format: .npy)
+        let loaded = try DatasetLoader.loadUncached(path: dir.path, format: .npy)
         XCTAssertEqual(loaded.dataset.labels, [0, 3, 2, 4, 3])
         XCTAssertEqual(loaded.predefinedTrainCount, 3)
         XCTAssertEqual(loaded.dataset.value(row: 4, column: 14), 79.725777)
         XCTAssertEqual(try NumPyArray.read(path: dir.appendingPathComponent("classes.npy").path).strings, ["g", "q", "t", "w", "z"])
 
         // Single X file: labels from the sibling y file.
-        let single = try DatasetLoader.load(path: dir.appendingPathComponent("X_test.npy").path)
+        let single = try DatasetLoader.loadUncached(path: dir.appendingPathComponent("X_test.npy").path)
         XCTAssertEqual(single.dataset.labels, [4, 3])
     }
 
@@ -224,7 +224,7 @@ final class NumPyLoaderTests: XCTestCase {
         let p1 = dir.appendingPathComponent("X.npy")
         try handNPY(descr: "<f8", shape: "(1, 16)", payload: [UInt8](repeating: 0, count: 128)).write(to: p1)
         try handNPY(descr: "|O", shape: "(1,)", payload: [0, 0, 0, 0, 0, 0, 0, 0]).write(to: dir.appendingPathComponent("y.npy"))
-        assertUserError(["pickle"]) { _ = try DatasetLoader.load(path: p1.path) }
+        assertUserError(["pickle"]) { _ = try DatasetLoader.loadUncached(path: p1.path) }
         try handNPY(descr: "<f8", shape: "(1, 16)", payload: [UInt8](repeating: 0, count: 100)).write(to: p1)
         assertUserError(["truncated"]) { _ = try NumPyArray.read(path: p1.path) }
         let header = "{'descr': '<f8', 'fortran_order': True, 'shape': (1, 16), }"
@@ -239,7 +239,7 @@ final class NumPyLoaderTests: XCTestCase {
             let dir = try temporaryDirectory(name)
             let url = dir.appendingPathComponent("jets.npz")
             try Data(base64Encoded: base64)!.write(to: url)
-            let loaded = try DatasetLoader.load(path: url.path)
+            let loaded = try DatasetLoader.loadUncached(path: url.path)
             XCTAssertEqual(loaded.dataset.labels, [0, 3, 2], name)
             XCTAssertEqual(loaded.predefinedTrainCount, 2, name)
             // float32 widened exactly: Float(162.144669) = 162.14466857910156.
@@ -251,19 +251,19 @@ final class NumPyLoaderTests: XCTestCase {
     func testNPZWriterRoundTripAndCorruption() throws {
         let dir = try temporaryDirectory()
         let text = featureHeader + ",class\n" + factsRows.map { "\($0.0),\($0.1)" }.joined(separator: "\n")
-        let original = try DatasetLoader.load(path: write(text, "jets.csv", in: dir)).dataset
+        let original = try DatasetLoader.loadUncached(path: write(text, "jets.csv", in: dir)).dataset
         let path = dir.appendingPathComponent("out.npz").path
         try NumPyDataset.writeNPZ(original, to: path)
-        XCTAssertEqual(try DatasetLoader.load(path: path).dataset, original)
+        XCTAssertEqual(try DatasetLoader.loadUncached(path: path).dataset, original)
         // Truncate: the end record disappears.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         try bytes.prefix(bytes.count - 30).write(to: URL(fileURLWithPath: path))
-        assertUserError(["not a valid .npz"]) { _ = try DatasetLoader.load(path: path) }
+        assertUserError(["not a valid .npz"]) { _ = try DatasetLoader.loadUncached(path: path) }
         // Flip one data byte: CRC mismatch.
         var flipped = [UInt8](bytes)
         flipped[200] ^= 0xFF
         try Data(flipped).write(to: URL(fileURLWithPath: path))
-        assertUserError(["CRC"]) { _ = try DatasetLoader.load(path: path) }
+        assertUserError(["CRC"]) { _ = try DatasetLoader.loadUncached(path: path) }
     }
 
     func testCRC32KnownValue() {

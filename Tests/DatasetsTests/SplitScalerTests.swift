@@ -75,7 +75,7 @@ final class ScalerTests: XCTestCase {
         // mean_/scale_ for zlogz and mass_mmdt, computed with numpy: mean = sum/5, std = sqrt(mean((x-m)^2)).
         let text = featureHeader + ",class\n" + factsRows.map { "\($0.0),\($0.1)" }.joined(separator: "\n")
         let dir = try temporaryDirectory()
-        let d = try DatasetLoader.load(path: write(text, "jets.csv", in: dir)).dataset
+        let d = try DatasetLoader.loadUncached(path: write(text, "jets.csv", in: dir)).dataset
         let scaler = try StandardScaler.fit(d)
         let zlogz = [-2.935125, -1.927335, -3.112147, -2.666515, -2.484843]
         let mean = zlogz.reduce(0, +) / 5
@@ -88,7 +88,7 @@ final class ScalerTests: XCTestCase {
         let rows = 50
         let features = (0..<rows).flatMap { [Double($0), Double($0 % 7)] }
         let d = JetDataset(featureNames: ["a", "b"], classNames: ["g", "q"], features: features, labels: (0..<rows).map { Int32($0 % 2) })
-        let prepared = try PreparedData.prepare(LoadedDataset(dataset: d, droppedRows: BadRowReport()), testFraction: 0.2, seed: 42)
+        let prepared = try PreparedSplit.prepare(LoadedDataset(dataset: d, droppedRows: BadRowReport()), testFraction: 0.2, seed: 42)
         XCTAssertEqual(prepared.test.rows, 10)
         XCTAssertEqual(prepared.train.rows, 40)
         let trainValues = prepared.split.train.map(Double.init)

@@ -89,6 +89,18 @@ final class HDF5Tests: XCTestCase {
         assertUserError(try read.readStringAttribute("epsilon", of: "fc1"), contains: "not a string")
     }
 
+    /// Attributes over 64 KiB (a large Keras model_config) need dense attribute storage.
+    func testLargeAttributes() throws {
+        let big = String(repeating: "{\"layer\": 12345},", count: 10_000)
+        let file = try HDF5File.create(path: path("big_attr.h5"))
+        try file.writeAttribute("model_config", value: .string(big))
+        try file.writeAttribute("layer_names", value: .strings((0..<5000).map { "dense_layer_\($0)" }))
+        file.close()
+        let read = try HDF5File.open(path: path("big_attr.h5"))
+        XCTAssertEqual(try read.readStringAttribute("model_config"), big)
+        XCTAssertEqual(try read.readStringArrayAttribute("layer_names")?.last, "dense_layer_4999")
+    }
+
     /// The jet file's `t_allpar_new` layout: float32 `j_*` features and int32 one-hot labels.
     func testCompoundColumnsByName() throws {
         let file = try HDF5File.create(path: path("jets.h5"))
@@ -102,7 +114,8 @@ final class HDF5Tests: XCTestCase {
         file.close()
         let read = try HDF5File.open(path: path("jets.h5"))
         XCTAssertEqual(try read.compoundFieldNames("t_allpar_new"), ["j_index", "j_zlogz", "j_g", "j_q", "j_pt"])
-        let columns = try read.readCompoundColumns("t_allpar_new", fields: ["j_q", "j_zlogz", "j_pt"])
+        let columns = try read.readCompoundColumns("t_allpar_new", fields: ["j_q", "j_zlogz", "j_pt", "j_q"])
+        XCTAssertEqual(columns.count, 3)
         XCTAssertEqual(columns["j_zlogz"], [-2.5, 0.125, 3])
         XCTAssertEqual(columns["j_q"], [0, 1, 0])
         XCTAssertEqual(columns["j_pt"], [100.5, 220.25, 1000])

@@ -67,6 +67,20 @@ final class ParityKerasTests: XCTestCase {
         XCTAssertGreaterThan(Set(firmware).count, 50)
     }
 
+    /// The written hls4ml_config.yml is a valid hls4ml config: read back and applied to the same
+    /// Keras model it yields the same graph.
+    func testWrittenConfigRoundTrips() throws {
+        let config = try HLSConfig.load(path: try sharedFile("keras/qkeras_3layer_config.yml"))
+        let model = try KerasModel.load(path: try sharedFile("keras/qkeras_3layer.json"),
+                                        weights: try sharedFile("keras/qkeras_3layer_weights.h5"))
+        let graph = try model.makeModelGraph(config: config)
+        let yaml = try XCTUnwrap(try ProjectWriter.generate(graph).first { $0.path == "hls4ml_config.yml" }).contents
+        let reloaded = try HLSConfig.parse(yaml: yaml, source: "hls4ml_config.yml")
+        XCTAssertEqual(reloaded.part, "xcvu9p-flga2577-2-e")
+        XCTAssertEqual(reloaded.projectName, "myproject")
+        XCTAssertEqual(try model.makeModelGraph(config: reloaded), graph)
+    }
+
     /// Convert + write of the jet tagger stays fast (the release bench measures the 10 ms target;
     /// this guards against gross regressions even in debug builds).
     func testConvertAndWriteIsFast() throws {

@@ -183,7 +183,8 @@ final class ParityTests: XCTestCase {
         try assertParity(ModelGraph(inputName: "x", inputSize: 16, layers: layers), seed: 15)
     }
 
-    /// io_stream: the same arithmetic through hls::stream of nnet::array packs, with a Resource layer.
+    /// io_stream: the same arithmetic through hls::stream of nnet::array packs: Dense (latency and
+    /// Resource RF 2), ReLU, BatchNorm, tanh, stable softmax.
     func testIOStream() throws {
         var random = Random(state: 6)
         let t = FixedPointType.fixed(16, 6)
@@ -192,8 +193,12 @@ final class ParityTests: XCTestCase {
             activation(.relu, "relu1", 4, 32, result: t),
             denseLayer("fc2", 5, 32, 16, &random, weight: t, accum: .fixed(14, 5, .trn, .sat), result: t, reuse: 2, strategy: .resource, sigma: 0.4),
             activation(.relu, "relu2", 7, 16, result: .ufixed(8, 3, .rndConv, .sat)),
-            denseLayer("output", 8, 16, 5, &random, weight: t, result: t),
-            softmax(.stable, 10, 5, result: t),
+            Layer(name: "bn", index: 8, operation: .batchNormalization(BatchNormalization(
+                size: 16, scale: (0..<16).map { _ in Float(random.normal(1)) }, bias: (0..<16).map { _ in Float(random.normal(0.5)) })),
+                resultType: .fixed(t)),
+            activation(.tanh, "tanh", 9, 16, result: t),
+            denseLayer("output", 10, 16, 5, &random, weight: t, result: t, sigma: 1),
+            softmax(.stable, 12, 5, result: t),
         ]
         try assertParity(ModelGraph(inputName: "fc1_input", inputSize: 16, layers: layers,
                                     target: HardwareTarget(ioType: .stream)), seed: 16)

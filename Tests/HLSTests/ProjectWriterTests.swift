@@ -112,6 +112,33 @@ final class ProjectWriterTests: XCTestCase {
         XCTAssertTrue(project.contents.contains("set clock_uncertainty 27%"))
     }
 
+    /// build_prj.tcl run by a real tclsh with the HLS commands stubbed: switches from argv (Vivado,
+    /// one quoted string) and from build_opt.tcl (Vitis) select the steps.
+    func testBuildScriptSwitches() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tclsh") else { throw XCTSkip("tclsh not installed") }
+        let directory = HLSTestSupport.temporaryDirectory("tcl")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var graph = tinyGraph()
+        graph.target = HardwareTarget(backend: .vitis)
+        try ProjectWriter.write(graph, to: directory + "/prj")
+        let stubs = """
+        foreach p {open_project set_top add_files open_solution config_array_partition config_compile set_part
+                   config_schedule create_clock set_clock_uncertainty csim_design csynth_design cosim_design export_design} {
+            proc $p {args} [list puts "CALL $p"]
+        }
+        proc exit {args} {}
+        set argv [list "csim=0 cosim=1"]
+        source build_prj.tcl
+        """
+        try stubs.write(toFile: directory + "/prj/stubs.tcl", atomically: true, encoding: .utf8)
+        let result = try CSimRunner.execute("tclsh", arguments: ["stubs.tcl"], in: directory + "/prj", searchPath: true)
+        XCTAssertEqual(result.status, 0, result.errors)
+        let calls = result.output.split(separator: "\n").filter { $0.hasPrefix("CALL ") && $0.hasSuffix("_design") }
+        // build_opt.tcl (Vitis defaults: csim 1 synth 1 cosim 1 ...), then argv: csim=0.
+        XCTAssertEqual(calls, ["CALL csynth_design", "CALL cosim_design"])
+        XCTAssertTrue(result.output.contains("***** C/RTL VALIDATION *****"))   // validation 1 in build_opt.tcl
+    }
+
     func testResourceWeightsAreTransposed() throws {
         let files = try ProjectWriter.generate(tinyGraph(strategy: .resource, reuse: 3))
         let text = try XCTUnwrap(files.first { $0.path == "firmware/weights/w2.txt" })
@@ -134,6 +161,31 @@ final class ProjectWriterTests: XCTestCase {
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: project + "/firmware/myproject.cpp"))
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["prj"])
+    }
+
+    /// A rewrite keeps what the HLS tool and C-simulation produced; a folder that is not a project is never replaced.
+    func testRewriteCarriesToolOutputsAndRefusesForeignDirectories() throws {
+        let directory = HLSTestSupport.temporaryDirectory("carry")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let project = directory + "/prj"
+        try ProjectWriter.write(tinyGraph(), to: project)
+        try FileManager.default.createDirectory(atPath: project + "/myproject_prj/solution1", withIntermediateDirectories: true)
+        try "report".write(toFile: project + "/myproject_prj/solution1/r.rpt", atomically: true, encoding: .utf8)
+        try "1 2\n".write(toFile: project + "/tb_data/csim_results.log", atomically: true, encoding: .utf8)
+        try "stale".write(toFile: project + "/firmware/parameters.h", atomically: true, encoding: .utf8)
+        try ProjectWriter.write(tinyGraph(), to: project)
+        XCTAssertEqual(try String(contentsOfFile: project + "/myproject_prj/solution1/r.rpt", encoding: .utf8), "report")
+        XCTAssertEqual(try String(contentsOfFile: project + "/tb_data/csim_results.log", encoding: .utf8), "1 2\n")
+        XCTAssertNotEqual(try String(contentsOfFile: project + "/firmware/parameters.h", encoding: .utf8), "stale")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["prj"])
+
+        let foreign = directory + "/notes"
+        try FileManager.default.createDirectory(atPath: foreign, withIntermediateDirectories: true)
+        try "mine".write(toFile: foreign + "/thesis.tex", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ProjectWriter.write(tinyGraph(), to: foreign)) {
+            XCTAssertTrue("\($0)".contains("refusing to replace"), "\($0)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: foreign), ["thesis.tex"])
     }
 
     func testInvalidReuseFactorNamesNearestValidValues() throws {
@@ -168,15 +220,27 @@ final class ProjectWriterTests: XCTestCase {
     /// The fast formatter must print exactly what FixedPointType.weightLiteral (Python's '{:.Nf}') prints.
     func testFastWeightFormattingMatchesWeightLiteral() {
         var generator = SystemRandomNumberGenerator()
-        for digits in [0, 1, 3, 6, 10, 14, 20] {
+        for digits in [0, 1, 2, 3, 5, 6, 10, 14, 17, 18, 20] {
             let type = FixedPointType.fixed(digits + 6, 6)
             for _ in 0..<300 {
                 let value = Float.random(in: -40...40, using: &generator)
                 XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value))
             }
-            XCTAssertEqual(WeightFormatter.literal(0.5, fractionalDigits: digits), type.weightLiteral(0.5))
-            XCTAssertEqual(WeightFormatter.literal(-0.0, fractionalDigits: digits), type.weightLiteral(-0.0))
+            // Exact ties (half-to-even), values that round to "-0.00", subnormals, large magnitudes.
+            let specials: [Float] = [0.5, 1.5, 2.5, -2.5, 0.125, 0.375, -0.0, 0, -1e-7, 1e-7, 1e-45, -1e-45,
+                                     Float.leastNormalMagnitude, 0.0009765625, 123456.5, -8388607.5, 3.0e9,
+                                     Float.greatestFiniteMagnitude]
+            for value in specials {
+                XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value), "\(value) N=\(digits)")
+            }
+            for _ in 0..<300 {
+                let value = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &generator))
+                guard value.isFinite else { continue }
+                XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value), "\(value) N=\(digits)")
+            }
         }
+        XCTAssertEqual(WeightFormatter.literal(2.5, fractionalDigits: 0), "2")
+        XCTAssertEqual(WeightFormatter.literal(-0.001, fractionalDigits: 2), "-0.00")
     }
 
     func testSoftmaxTableSizesFollowHls4ml() {

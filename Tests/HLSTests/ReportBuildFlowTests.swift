@@ -56,6 +56,8 @@ final class ReportBuildFlowTests: XCTestCase {
         graph.projectName = "jets"
         let project = scratch.appendingPathComponent("project-\(backend.rawValue)")
         try ProjectWriter.write(graph, to: project.path)
+        // A rewrite keeps tool outputs (solution folders, logs) of the previous build; start this one clean.
+        try? FileManager.default.removeItem(at: project.appendingPathComponent("calls.log"))
         let report = try BuildRunner(searchPath: scratch.appendingPathComponent("bin").path)
             .build(projectDirectory: project.path, options: options, log: scratch.appendingPathComponent("log-\(backend.rawValue).txt"))
         let calls = (try? String(contentsOf: project.appendingPathComponent("calls.log"), encoding: .utf8)) ?? ""

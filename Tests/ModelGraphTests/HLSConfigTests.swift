@@ -154,6 +154,10 @@ final class HLSConfigTests: XCTestCase {
         assertUserError(try HLSConfig.parse(yaml: "HLSConfig:\n  Model:\n    Precision: fixed<16;6>\n", source: "x.yml"),
                         contains: "x.yml:3", "malformed precision")
         assertUserError(try HLSConfig.parse(yaml: "ProjectName: 2fast\n", source: "x.yml"), contains: "C identifier")
+        assertUserError(try HLSConfig.parse(yaml: "Part:\n", source: "x.yml"), contains: "x.yml:1", "missing value")
+        // A null layer key keeps the default; a null unknown key is still reported.
+        XCTAssertNil(try HLSConfig.parse(yaml: "HLSConfig:\n  LayerName:\n    fc1:\n      Trace:\n", source: "x.yml").layerName["fc1"]?.trace)
+        assertUserError(try HLSConfig.parse(yaml: "HLSConfig:\n  LayerName:\n    fc1:\n      Trase:\n", source: "x.yml"), contains: "'Trace'")
         assertUserError(try HLSConfig.parse(yaml: "Backend: [a, b\n", source: "x.yml"), contains: "malformed YAML")
         assertUserError(try HLSConfig.parse(yaml: "HLSConfig:\n  LayerName:\n    sm:\n      Implementation: fastest\n", source: "x.yml"),
                         contains: "stable")

@@ -140,6 +140,8 @@ final class KerasConverterTests: XCTestCase {
         XCTAssertEqual(dense.biases, [0, 0], "bias moves to ApplyAlpha")
         XCTAssertEqual(alpha.bias, [0.25, -0.5])
         XCTAssertEqual(dense.weightType, .fixed(.fixed(4, 1)))
+        // Scales 2^−1 and 2^−3 exactly: I = −1 + 2 = 1, F = 3 → fixed<4,1>.
+        XCTAssertEqual(alpha.scaleType, .fixed(.fixed(4, 1)))
         // Float model is preserved up to the quantization: x=[1, 1] → 7/16+(−4/16)+0.25, 6/64+3/64−0.5.
         let y = graph.floatForward([1, 1]).last!
         XCTAssertEqual(y[0], 0.4375, accuracy: 1e-12)
@@ -193,5 +195,108 @@ final class ConfigMatchingTests: XCTestCase {
         XCTAssertEqual(warnings.count, 2)
         XCTAssertTrue(warnings[0].contains("hls.yml:4") && warnings[0].contains("fc1_rleu") && warnings[0].contains("'fc1_relu'"), warnings[0])
         XCTAssertTrue(warnings[1].contains("Dens") && warnings[1].contains("'Dense'"), warnings[1])
+    }
+}
+
+final class ConfigFromKerasTests: XCTestCase {
+    /// granularity 'name' → everything "auto" → widths from the arithmetic, exactly the examples of
+    /// facts §4.5 (16→64: fixed<37,17>; 64→32: fixed<39,19>; 32→32 and 32→5: fixed<38,18>), except that
+    /// the Dense feeding the softmax gets fixed<16,6,RND,SAT> instead of collapsing the softmax.
+    func testNameGranularityInfersTheDocumentedWidths() throws {
+        let model = try Fixtures.keras3Layer()
+        let config = try HLSConfig.fromKerasModel(model, granularity: .name)
+        XCTAssertEqual(config.layerName["fc1_relu"]?.precision?.variables["accum"], .auto)
+        XCTAssertEqual(config.layerName["output_softmax_softmax"]?.implementation, .stable)
+        XCTAssertEqual(model.unmatchedConfigEntries(config), [])
+        let graph = try model.makeModelGraph(config: config)
+        var accumulators: [String] = []
+        var results: [String] = []
+        for layer in graph.layers {
+            if case .dense(let dense) = layer.operation { accumulators.append(dense.accumType.description) }
+            results.append(layer.resultType.description)
+        }
+        XCTAssertEqual(accumulators, ["fixed<37,17>", "fixed<39,19>", "fixed<38,18>", "fixed<38,18>"])
+        XCTAssertEqual(results, ["fixed<37,17>", "fixed<16,6>", "fixed<39,19>", "fixed<16,6>", "fixed<38,18>", "fixed<16,6>",
+                                 "fixed<16,6,RND,SAT>", "fixed<16,6>"])
+        guard case .softmax(let softmax) = graph.layers[7].operation else { return XCTFail() }
+        XCTAssertEqual(softmax.accumType, .fixed(.fixed(18, 8, .rnd, .sat)))
+    }
+
+    /// QKeras + granularity 'name': weight types from the quantizers, ReLU outputs ufixed<6,0,RND_CONV,SAT>, and
+    /// by hand: fc1 (fixed<16,6> in, fixed<6,1> w/b, 16 inputs): W = 6+16+4 = 26, I = 1+6+4 = 11 → I 12, W 12+15 = 27;
+    /// fc2 (ufixed<6,0> in, 64 inputs): W = 6+6+6 = 18, I = 1+0+6 = 7 → I 8, W 8+11 = 19.
+    func testQKerasNameGranularity() throws {
+        let model = try Fixtures.qkeras3Layer()
+        let graph = try model.makeModelGraph(config: try HLSConfig.fromKerasModel(model, granularity: .name))
+        XCTAssertEqual(graph.layers.map(\.index), [2, 4, 5, 7, 8, 10, 11, 13])
+        guard case .dense(let fc1) = graph.layers[0].operation, case .dense(let fc2) = graph.layers[2].operation else { return XCTFail() }
+        XCTAssertEqual(fc1.weightType, .fixed(.fixed(6, 1)))
+        XCTAssertEqual(fc1.accumType, .fixed(.fixed(27, 12)))
+        XCTAssertEqual(graph.layers[0].resultType, .fixed(.fixed(27, 12)), "fc1_linear (auto) merged into fc1")
+        XCTAssertEqual(graph.layers[1].resultType, .fixed(.ufixed(6, 0, .rndConv, .sat)))
+        XCTAssertEqual(fc2.accumType, .fixed(.fixed(19, 8)))
+    }
+
+    func testModelAndTypeGranularity() throws {
+        let model = try Fixtures.keras3Layer()
+        let plain = try HLSConfig.fromKerasModel(model, defaultPrecision: .fixed(10, 4), defaultReuseFactor: 4,
+                                                 maximumPrecision: .fixed(24, 12))
+        XCTAssertTrue(plain.layerName.isEmpty && plain.layerType.isEmpty)
+        XCTAssertEqual(plain.reuseFactor(layer: "fc1_relu", types: ["Dense"]), 4)
+        XCTAssertEqual(plain.maximumPrecision, .fixed(.fixed(24, 12)))
+        let typed = try HLSConfig.fromKerasModel(model, granularity: .type)
+        XCTAssertEqual(Set(typed.layerType.keys), ["InputLayer", "Dense", "Activation", "Softmax"])
+    }
+}
+
+final class NumericAlphaTests: XCTestCase {
+    /// quantized_bits(4, 0, alpha=0.5): grid step 1/8; x = 0.3 → round(2.4) = 2 → kernel_q = 0.5·2/8 = 0.125.
+    /// The Dense keeps the grid value 0.25 and ApplyAlpha multiplies by 0.5.
+    func testNumericAlphaFactorization() throws {
+        let layer = KerasLayer.qDense(name: "fc", inputs: 1, units: 2, kernel: [0.3, -0.8], bias: [0.25, 0],
+                                      kernelQuantizer: KerasLayer.quantizedBits(bits: 4, integer: 0, alpha: 0.5),
+                                      biasQuantizer: KerasLayer.quantizedBits(bits: 4, integer: 0))
+        let graph = try KerasModel.sequential(inputSize: 1, layers: [layer]).makeModelGraph()
+        guard case .dense(let dense) = graph.layers[0].operation, case .batchNormalization(let alpha) = graph.layers[1].operation else {
+            return XCTFail()
+        }
+        XCTAssertEqual(dense.weights, [0.25, -0.75], "−0.8·8 = −6.4 → −6")
+        XCTAssertEqual(alpha.scale, [0.5, 0.5])
+        XCTAssertEqual(alpha.bias, [0.25, 0])
+        // 0.5 = 2^−1: I = −1 + 2 = 1, F = 1 + 11 = 12 → fixed<13,1> holds it exactly.
+        XCTAssertEqual(alpha.scaleType, .fixed(.fixed(13, 1)))
+        XCTAssertEqual(graph.floatForward([1]).last!, [0.125 + 0.25, -0.375])
+    }
+}
+
+final class BatchNormalizationConversionTests: XCTestCase {
+    private func model(quantized: Bool) -> KerasModel {
+        let dense: KerasLayer = quantized
+            ? .qDense(name: "fc", inputs: 2, units: 2, kernel: [0.5, 0.25, -0.5, 0.75], bias: [0, 0.125],
+                      kernelQuantizer: KerasLayer.quantizedBits(bits: 6, integer: 0), biasQuantizer: KerasLayer.quantizedBits(bits: 6, integer: 0))
+            : .dense(name: "fc", inputs: 2, units: 2, kernel: [0.5, 0.25, -0.5, 0.75], bias: [0, 0.125])
+        return KerasModel.sequential(inputSize: 2, layers: [
+            dense, .batchNormalization(name: "bn", gamma: [2, 1], beta: [0, 1], movingMean: [0, 0.5], movingVariance: [0.999, 0.999]),
+        ])
+    }
+
+    /// granularity 'name' (everything auto): a BN after a float Dense is folded (facts §3.7); with
+    /// 'model' it is not. After a QDense it stays separate (see the builder's note).
+    func testFoldingFollowsGranularity() throws {
+        let plain = model(quantized: false)
+        let folded = try plain.makeModelGraph(config: try HLSConfig.fromKerasModel(plain, granularity: .name))
+        XCTAssertEqual(folded.layers.map(\.name), ["fc"], "fc_linear merged, bn folded")
+        guard case .dense(let dense) = folded.layers[0].operation else { return XCTFail() }
+        // scale = gamma/√(0.999+0.001) = [2, 1]; bias = beta − scale·mean = [0, 0.5]
+        XCTAssertEqual(dense.weights, [1, 0.25, -1, 0.75])
+        XCTAssertEqual(dense.biases, [0, 0.625])
+        XCTAssertEqual(try plain.makeModelGraph().layers.map(\.name), ["fc", "bn"], "granularity model keeps the BN")
+
+        let quantized = model(quantized: true)
+        let kept = try quantized.makeModelGraph(config: try HLSConfig.fromKerasModel(quantized, granularity: .name))
+        XCTAssertEqual(kept.layers.map(\.name), ["fc", "bn"])
+        // Same function either way: x = [1, 1] → fc = [0, 1.125] → bn = [0, 1.625].
+        XCTAssertEqual(folded.floatForward([1, 1]).last!, [0, 1.625])
+        XCTAssertEqual(kept.floatForward([1, 1]).last!, [0, 1.625])
     }
 }

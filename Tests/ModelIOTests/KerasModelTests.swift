@@ -148,6 +148,9 @@ final class KerasModelTests: XCTestCase {
         let json = try Fixtures.require("\(Fixtures.kerasDirectory)/KERAS_3layer.json")
         let weights = try Fixtures.require("\(Fixtures.kerasDirectory)/KERAS_3layer_weights.h5")
         assertUserError(try KerasModel.load(path: path("nope.h5")), contains: "file not found")
+        assertUserError(try KerasModel.load(path: directory.path), contains: "is a directory")
+        try Data([0x50, 0x4B, 3, 4, 0, 0]).write(to: URL(fileURLWithPath: path("m.keras")))
+        assertUserError(try KerasModel.load(path: path("m.keras")), contains: "Keras 3 `.keras` zip")
         assertUserError(try KerasModel.load(json: json, weights: path("nope.h5")), contains: "file not found")
         assertUserError(try KerasModel.load(json: json, weights: json), contains: "not an HDF5 file")
         assertUserError(try KerasModel.load(path: json), contains: "--weights")
@@ -256,5 +259,28 @@ final class ArchitectureVariantsTests: XCTestCase {
                         contains: "not a flat vector")
         assertUserError(try parse(#"{"class_name": "Sequential", "config": {"layers": [{"class_name": "InputLayer", "config": {"name": "i", "batch_input_shape": [null, 4]}}]}}"#),
                         contains: "no layers after the input")
+    }
+}
+
+final class ChunkedAttributeTests: XCTestCase {
+    /// Keras splits `weight_names`/`layer_names` over 64 KiB into `weight_names0`, `weight_names1`, ...
+    func testChunkedWeightNames() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("chunked-\(UUID().uuidString).h5").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let model = KerasModel.sequential(inputSize: 2, layers: [.dense(name: "d", inputs: 2, units: 1, kernel: [1, 2], bias: [3])])
+        try model.writeWeightsH5(to: path)
+        let file = try HDF5File.open(path: path, writable: true)
+        try file.writeAttribute("weight_names0", of: "d", value: .strings(["d/kernel:0"]))
+        try file.writeAttribute("weight_names1", of: "d", value: .strings(["d/bias:0"]))
+        try file.deleteAttribute("weight_names", of: "d")
+        file.close()
+        let chunked = try HDF5File.open(path: path)
+        XCTAssertNil(try chunked.readAttribute("weight_names", of: "d"))
+        XCTAssertEqual(try KerasModel.kerasStringList(chunked, "weight_names", of: "d"), ["d/kernel:0", "d/bias:0"])
+        let json = path + ".json"
+        defer { try? FileManager.default.removeItem(atPath: json) }
+        try model.writeArchitectureJSON(to: json)
+        XCTAssertEqual(try KerasModel.load(json: json, weights: path), model)
+        chunked.close()
     }
 }

@@ -75,3 +75,17 @@ final class TrainedModelTests: XCTestCase {
         }
     }
 }
+
+final class ExportedQuantizerTests: XCTestCase {
+    /// A trained QDense with alpha=None is saved as QKeras saves it: alpha 'auto_po2', symmetric 1.
+    func testAlphaNoneIsSavedAsAutoPo2() throws {
+        let model = try Training.Model.jetTagger(seed: 5, weightQuantizer: .bits(6, 0), activationQuantizer: .relu(6))
+        let keras = KerasModel(trained: model)
+        let kernel = try XCTUnwrap(keras.layers[1].config["kernel_quantizer"]?["config"])
+        XCTAssertEqual(kernel["alpha"], "auto_po2")
+        XCTAssertEqual(kernel["symmetric"]?.intValue, 1)
+        XCTAssertEqual(keras.layers[1].config["bias_quantizer"]?["config"]?["alpha"], .null, "bias keeps alpha None (scale 1)")
+        let back = try keras.trainingModel()
+        XCTAssertEqual(back.layers[0].dense?.quantizedKernel(), model.layers[0].dense?.quantizedKernel())
+    }
+}

@@ -107,6 +107,34 @@ final class PipelineRunTests: XCTestCase {
         }
     }
 
+    func testEvaluateScoresAnotherFileWithTheStoredScaler() throws {
+        let summary = try PipelineRunner(config: try pipeline(""), options: RunOptions(quiet: true)).run()
+        let result = try Evaluator.evaluate(artifactDirectory: summary.artifactDirectory,
+                                            dataset: directory.appendingPathComponent("jets.csv").path)
+        XCTAssertEqual(result.samples, 1500)
+        XCTAssertEqual(Set(result.float.auc.keys), ["g", "q", "t", "w", "z"])
+        // The same model on a superset of its test set: accuracy in the same neighbourhood, far above chance.
+        XCTAssertGreaterThan(result.float.accuracy, 0.4)
+        XCTAssertEqual(result.firmware.accuracy, result.float.accuracy, accuracy: 0.05)
+        XCTAssertThrowsError(try Evaluator.evaluate(artifactDirectory: directory.path, dataset: "x.csv")) { error in
+            XCTAssertTrue("\(error)".contains("no model.h5"), "\(error)")
+        }
+    }
+
+    func testSweepRetrainsEachTargetFromTheBaseModel() throws {
+        let config = try pipeline("pruning: {target_sparsity: 0.5, begin_step: 0, frequency: 2}")
+        let summary = try SparsitySweep(config: config, targets: [0.25, 0.75], options: RunOptions(quiet: true), jobs: 2).run()
+        XCTAssertEqual(summary.points.map(\.sparsity), [0.25, 0.75])
+        for point in summary.points {
+            let metrics = try JSONDecoder().decode(RunMetrics.self, from: Data(contentsOf:
+                URL(fileURLWithPath: point.artifactDirectory).appendingPathComponent("metrics.json")))
+            XCTAssertEqual(metrics.sparsity!.total, point.sparsity, accuracy: 0.01)
+            XCTAssertNil(metrics.float, "sweep points start from the trained base model, they do not retrain it")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: summary.report))
+        XCTAssertTrue(try String(contentsOfFile: summary.report, encoding: .utf8).contains("Pareto"))
+    }
+
     func testMissingDatasetFileIsAClearError() throws {
         var config = try pipeline("")
         config.dataset.path = directory.appendingPathComponent("absent.csv").path

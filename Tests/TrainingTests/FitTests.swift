@@ -173,3 +173,50 @@ final class DivergenceTests: XCTestCase {
         XCTAssertEqual(a, b)
     }
 }
+
+final class ProgressTests: XCTestCase {
+    func testEpochSummaryLineAndReporterEvents() throws {
+        let log = EpochLog(epoch: 3, loss: 0.75123, accuracy: 0.743, valLoss: 0.8, valAccuracy: 0.7, learningRate: 0.001,
+                           seconds: 0.414, samples: 100)
+        XCTAssertEqual(ProgressReporter.summary(log, epochs: 30),
+                       "Epoch 3/30 - 0.41s - loss: 0.7512 - accuracy: 0.7430 - val_loss: 0.8000 - val_accuracy: 0.7000 - lr: 1.0e-03")
+        final class Events { var begun = 0; var batches = 0; var ended: [Int] = [] }
+        let events = Events()
+        var model = try Model(inputSize: 4, layers: [.dense("out", units: 3, activation: .softmax)], seed: 0)
+        try model.fit(blobs(rows: 100, features: 4, classes: 3, seed: 1), options: FitOptions(epochs: 2, batchSize: 30),
+                      progress: ProgressReporter { event in
+                          switch event {
+                          case .epochBegan: events.begun += 1
+                          case .batchEnded(_, _, let batch, let batches, _, _): events.batches += 1; XCTAssertEqual(batches, 4); XCTAssertLessThanOrEqual(batch, 4)
+                          case .epochEnded(let log, _): events.ended.append(log.epoch)
+                          case .resumed: XCTFail()
+                          }
+                      })
+        XCTAssertEqual(events.begun, 2)
+        XCTAssertEqual(events.batches, 8)
+        XCTAssertEqual(events.ended, [1, 2])
+    }
+}
+
+final class ShardTests: XCTestCase {
+    /// Two shards per batch: reproducible, and equal to unsharded training up to summation order.
+    func testShardedBatchesMatchUnshardedTraining() throws {
+        let data = blobs(rows: 641, features: 16, classes: 5, seed: 7)   // last batch of 1 row: one empty shard
+        let options = FitOptions(epochs: 3, batchSize: 64, optimizer: .adam(learningRate: 0.003), seed: 5)
+        var sharded = options
+        sharded.shards = 2
+        var plain = try Model.jetTagger(seed: 2, weightQuantizer: .bits(8, 1, alpha: .value(1)), activationQuantizer: .relu(8, 2))
+        try plain.prune(schedule: .constantSparsity(target: 0.5, beginStep: 10, frequency: 5))
+        var a = plain, b = plain
+        let history = try plain.fit(data, options: options)
+        let ha = try a.fit(data, options: sharded)
+        try b.fit(data, options: sharded)
+        XCTAssertEqual(a, b)
+        for (x, y) in zip(ha.epochs, history.epochs) {
+            XCTAssertEqual(x.loss, y.loss, accuracy: 2e-3)
+            XCTAssertEqual(x.accuracy, y.accuracy, accuracy: 0.02)
+        }
+        XCTAssertEqual(a.sparsityReport().zeros, plain.sparsityReport().zeros)
+        XCTAssertThrowsError(try a.fit(data, options: FitOptions(epochs: 1, shards: 0)))
+    }
+}

@@ -199,3 +199,71 @@ final class QuantizedForwardTests: XCTestCase {
         XCTAssertEqual(model.strippingPruning().sparsityReport().sparsity, 0.75, accuracy: 0.001)
     }
 }
+
+final class AutoAlphaTrainingTests: XCTestCase {
+    /// alpha None on a QDense kernel trains with QKeras's auto_po2: every column of the quantized
+    /// kernel is an integer level times one power-of-two scale, levels within ±(2^(bits−1)−1).
+    func testAlphaNoneKernelTrainsWithPowerOfTwoScales() throws {
+        let data = blobs(rows: 600, features: 8, classes: 3, seed: 5, spread: 0.7)
+        var model = try Model(inputSize: 8, layers: [
+            .qDense("fc1", units: 12, kernelQuantizer: .bits(4, 0), biasQuantizer: .bits(8, 2, alpha: .value(1)),
+                    kernelInitializer: .lecunUniform),
+            .qActivation("relu1", .relu(8, 2)),
+            .dense("out", units: 3, kernelInitializer: .lecunUniform),
+            .activation("softmax", .softmax),
+        ], seed: 2)
+        let history = try model.fit(data, options: FitOptions(epochs: 5, batchSize: 32, optimizer: .adam(learningRate: 0.01),
+                                                              validationSplit: 0.2))
+        XCTAssertGreaterThan(history.epochs.last!.valAccuracy!, 0.8)
+        let d = model.layers[0].dense!
+        let q = d.quantizedKernel()
+        let scales = d.kernelQuantizerScales()
+        XCTAssertEqual(scales.count, 12)
+        for j in 0..<12 {
+            let scale = scales[j] / 8          // .scale = scale·m with m = 2^3
+            XCTAssertEqual(log2(scale), log2(scale).rounded(), "column \(j) scale \(scale) is not a power of two")
+            for i in 0..<8 {
+                let level = q[i * 12 + j] / scale
+                XCTAssertEqual(level, level.rounded())
+                XCTAssertLessThanOrEqual(abs(level), 7)
+            }
+        }
+    }
+
+    func testCorruptCheckpointIsAUserError() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-ck-\(getpid()).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("{\"not\": 1}".utf8).write(to: url)
+        var model = try Model.jetTagger(seed: 0)
+        let data = blobs(rows: 10, features: 16, classes: 5, seed: 0)
+        XCTAssertThrowsError(try model.fit(data, options: FitOptions(epochs: 1, checkpoint: url, resume: true))) { error in
+            XCTAssertTrue("\(error)".contains("not a training checkpoint"), "\(error)")
+        }
+    }
+}
+
+final class FusedQuantizedReluTests: XCTestCase {
+    /// The trainer's fused (vectorized) quantized_relu equals the quantizer's definition on every
+    /// half-way point, on saturation and on large values, for narrow and wide bit widths.
+    func testFusedForwardEqualsDefinition() throws {
+        for (bits, integer) in [(6, 0), (3, 1), (8, 2), (24, 4)] {
+            let q = QuantizedRelu(bits: bits, integer: integer)
+            var inputs: [Float] = [-1e9, -3, -0.0, 0, 1e-9, 5, 1e9, 1e30]
+            let step = Float(exp2(Double(integer - bits)))
+            for k in -4...Int(min(exp2(Double(bits)), 300)) + 4 { inputs.append((Float(k) + 0.5) * step); inputs.append(Float(k) * step) }
+            let n = inputs.count
+            var model = try Model(inputSize: 1, layers: [
+                .dense("identity", units: n, kernelInitializer: .zeros), .qActivation("q", .quantizedRelu(q)),
+            ], seed: 0)
+            guard case .dense(var d) = model.layers[0].kind else { return XCTFail() }
+            d.bias = inputs
+            model.layers[0].kind = .dense(d)
+            let network = try Network(model: model, maxBatch: 1)
+            network.input[0] = 0
+            network.forward(rows: 1)
+            for j in 0..<n {
+                XCTAssertEqual(network.ops[0].output[j], q.quantize(inputs[j]), "bits \(bits) x \(inputs[j])")
+            }
+        }
+    }
+}
