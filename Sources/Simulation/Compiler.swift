@@ -159,9 +159,10 @@ enum Compiler {
             let left = max(0, -shift)
             let termMagnitude = shift >= 0 ? max(productMagnitude - shift, 0) : productMagnitude + left
             let sumMagnitude = max(termMagnitude, accum.width) + bitsFor(dense.inputs + 2)
-            if sumMagnitude <= 30 && productMagnitude + left <= 30 {
+            // (Shift counts must stay below the lane width: `&>>` masks them.)
+            if sumMagnitude <= 30 && productMagnitude + left <= 30 && shift < 32 {
                 mode = .wrap32
-            } else if sumMagnitude <= 62 && productMagnitude + left <= 62 {
+            } else if sumMagnitude <= 62 && productMagnitude + left <= 62 && shift < 64 {
                 mode = .wrap64
             }
             // 16-bit lanes: inputs and weights must fit Int16 as they are, the accumulator 16 bits.
@@ -173,7 +174,7 @@ enum Compiler {
         return DensePlan(
             nIn: dense.inputs, nOut: dense.outputs,
             weights: storage.keep(weights),
-            weights32: storage.keep(mode == .wrap32 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
+            weights32: storage.keep(mode == .wrap32 || mode == .wrap16 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
             weights16: storage.keep(mode != .wrap16 ? [] : preshifted ? weights.map { Int16($0 << (16 - shift)) }
                                                               : weights.map { Int16(truncatingIfNeeded: $0) }),
             preshifted: preshifted,

@@ -142,7 +142,7 @@ extension Simulator {
                     case .wrap16 where !counting: Self.denseWrap16(plan, current, next, accumulators16, broadcast16, &resultCount)
                     case .wrap32 where !counting: Self.denseWrap32(plan, current, next, accumulators32, &resultCount)
                     case .wrap64 where !counting: Self.denseWrap64(plan, current, next, accumulators, &resultCount)
-                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount,
+                    default: Self.denseGeneral(plan, current, next, accumulators, accumulators32, &resultCount, &accumulatorCount,
                                                generic: options.forceGenericCasts)
                     }
                 case .relu(let cast):
@@ -225,8 +225,8 @@ extension Simulator {
     /// Every cast in order: bias, then per input (in `order`) the product cast and the sum cast.
     @inline(__always)
     static func denseGeneral(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
-                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int,
-                             generic: Bool) {
+                             _ acc: UnsafeMutablePointer<Int64>, _ acc32: UnsafeMutablePointer<Int32>,
+                             _ resultCount: inout Int, _ accumulatorCount: inout Int, generic: Bool) {
         let plan = pointer.pointee
         let nOut = plan.nOut
         for j in 0..<nOut { acc[j] = plan.biasAccum[j] }
@@ -235,6 +235,30 @@ extension Simulator {
         if !generic, plan.mode != .general, plan.productShift >= 0, plan.productShift < 64, sumCast.target.isSigned {
             // TRN/WRAP product casts into a signed WRAP accumulator, inlined: floor, wrap, add, wrap,
             // counting each wrap, in the firmware's order (the number of wraps depends on it).
+            if plan.mode == .wrap16 || plan.mode == .wrap32 {
+                // Products, partial sums and their wraps all fit 32-bit lanes (vectorizable).
+                let shift = Int32(plan.productShift), unused = Int32(plan.accumUnused - 32)
+                var wraps: Int32 = 0
+                for j in 0..<nOut { acc32[j] = Int32(truncatingIfNeeded: acc[j]) }
+                for position in 0..<plan.nIn {
+                    let i = plan.order[position]
+                    let xi = Int32(truncatingIfNeeded: x[i])
+                    if xi == 0 { continue }
+                    let row = plan.weights32 + i * nOut
+                    for j in 0..<nOut {
+                        let aligned = (xi &* row[j]) &>> shift
+                        let product = (aligned &<< unused) &>> unused
+                        let sum = acc32[j] &+ product
+                        let wrapped = (sum &<< unused) &>> unused
+                        wraps &+= (product != aligned ? 1 : 0) &+ (wrapped != sum ? 1 : 0)
+                        acc32[j] = wrapped
+                    }
+                }
+                accumulatorCount += Int(wraps)
+                for j in 0..<nOut { y[j] = Int64(acc32[j]) }
+                finishResult(plan.resultCast, y, nOut, &resultCount)
+                return
+            }
             let shift = Int64(plan.productShift), unused = Int64(plan.accumUnused)
             var wraps = 0
             for position in 0..<plan.nIn {

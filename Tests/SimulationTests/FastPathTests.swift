@@ -79,6 +79,15 @@ final class FastPathTests: XCTestCase {
                   modes: [.general, .general, .general, .general])
     }
 
+    func testLargeProductShifts() throws {
+        // accum_t with 2 fractional bits under products with 40: a 38-bit shift must not be masked to 6.
+        try check(graph(input: .fixed(24, 4), weight: .fixed(24, 4), accum: .fixed(12, 10), result: .fixed(12, 10)),
+                  modes: [.wrap64, .wrap64, .wrap64, .wrap64])
+        // 29-bit products (32-bit lanes would do) but a 32-bit shift in the first layer: 64-bit lanes there.
+        try check(graph(input: .fixed(16, 1), weight: .fixed(15, -2), accum: .fixed(8, 8), result: .fixed(12, 4)),
+                  modes: [.wrap64, .wrap32, .wrap32, .wrap32], expectOverflows: false)
+    }
+
     func testSaturatingAndRoundingTypesUseTheGeneralPath() throws {
         try check(graph(input: .fixed(16, 6, .rnd, .sat), weight: .fixed(16, 6), accum: .fixed(16, 6, .rndConv, .sat),
                         result: .fixed(12, 4, .rndConv, .satSym)), modes: [.general, .general, .general, .general])

@@ -7,10 +7,12 @@ import ModelGraph
 /// products, inlined counting, 128-bit) must give the outputs and overflow counts of the plain
 /// cast-by-cast path built on `FixedCast` (which the vendor proof checks against ap_types).
 final class FuzzTests: XCTestCase {
-    func randomType(_ g: inout SimulationBenchmark.Generator, maxWidth: Int, wrapBias: Bool) -> FixedPointType {
+    func randomType(_ g: inout SimulationBenchmark.Generator, maxWidth: Int, wrapBias: Bool,
+                    negativeF: Bool = false) -> FixedPointType {
         let signed = g.next() % 5 != 0
         let width = Int(g.next() % UInt64(maxWidth - 5)) + 6
-        let integer = Int(g.next() % UInt64(min(width, 10))) + 1
+        // Mostly ordinary integer bits; sometimes I ≥ W (negative F: large product shifts).
+        let integer = negativeF && g.next() % 4 == 0 ? width + Int(g.next() % 6) : Int(g.next() % UInt64(min(width, 10))) + 1
         let trnWrap = wrapBias && g.next() % 3 != 0
         let q = trnWrap ? QuantizationMode.trn : QuantizationMode.allCases[Int(g.next() % 7)]
         let o = trnWrap ? OverflowMode.wrap : OverflowMode.allCases[Int(g.next() % 4)]
@@ -32,7 +34,7 @@ final class FuzzTests: XCTestCase {
                 let dense = Dense(inputs: n, outputs: m, weights: (0..<(n * m)).map { _ in Float(g.uniform() * 1.5) },
                                   biases: (0..<m).map { _ in Float(g.uniform()) },
                                   weightType: .fixed(weightType), biasType: .fixed(randomType(&g, maxWidth: maxWidth, wrapBias: true)),
-                                  accumType: .fixed(randomType(&g, maxWidth: wide ? 64 : 20, wrapBias: true)))
+                                  accumType: .fixed(randomType(&g, maxWidth: wide ? 64 : 20, wrapBias: true, negativeF: true)))
                 layers.append(Layer(name: "fc\(k)", index: 2 * k + 2, operation: .dense(dense),
                                     resultType: .fixed(randomType(&g, maxWidth: maxWidth, wrapBias: true)),
                                     reuseFactor: [1, 2, 3, 64][Int(g.next() % 4)], strategy: g.next() % 2 == 0 ? .latency : .resource))
