@@ -105,9 +105,10 @@ public enum ProjectWriter {
         } catch {
             throw UserError("cannot write the project (\(error.localizedDescription))", at: staging.path)
         }
-        // Swap into place: old project aside, new one in, then the old one's artifacts that we do
-        // not generate (HLS solution folders, reports, csim logs) are carried over and the rest removed.
-        guard let previous = existing else {
+        // Swap into place: old project aside, new one in, old one removed. The directory then holds
+        // exactly the generated project (a previous HLS solution folder goes with the old project,
+        // so reports can never describe a different design than the sources beside them).
+        guard existing != nil else {
             if rename(staging.path, destination.path) != 0 {
                 throw UserError("cannot move the new project into place (\(String(cString: strerror(errno))))", at: destination.path)
             }
@@ -121,20 +122,6 @@ public enum ProjectWriter {
             let code = errno
             _ = rename(old.path, destination.path)
             throw UserError("cannot move the new project into place (\(String(cString: strerror(code))))", at: destination.path)
-        }
-        var carried = true
-        for folder in ["", "tb_data"] where folder.isEmpty || previous.contains(folder) {
-            let from = folder.isEmpty ? old : old.appendingPathComponent(folder)
-            let to = folder.isEmpty ? destination : destination.appendingPathComponent(folder)
-            for entry in (try? fileManager.contentsOfDirectory(atPath: from.path)) ?? [] {
-                let target = to.appendingPathComponent(entry)
-                if fileManager.fileExists(atPath: target.path) { continue }
-                if rename(from.appendingPathComponent(entry).path, target.path) != 0 { carried = false }
-            }
-        }
-        guard carried else {
-            throw UserError("the new project is in place, but some files of the previous one could not be carried over; they remain in \(old.path)",
-                            at: destination.path)
         }
         try? fileManager.removeItem(at: old)
     }

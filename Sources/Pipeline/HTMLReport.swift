@@ -171,7 +171,7 @@ public enum HTMLReport {
     static func profilingSection(_ content: ReportContent) -> String {
         guard !content.profiles.isEmpty else { return "" }
         var html = "<h2>Numerical profiling</h2><p class=\"note\">Grey: the range a type represents, from its LSB to its largest magnitude (log2 scale). Blue: the float values seen (min to max |x|; tick at the median of |x|). Values beyond the grey range overflow; values left of it are rounded to zero. Overflow counts come from the bit-exact simulation of the test set.</p>"
-        html += "<table><tr><th class=\"l\">layer</th><th class=\"l\">quantity</th><th class=\"l\">type</th><th>min</th><th>max</th><th class=\"l\">log2 |x| from −16 to +16</th><th>overflows</th></tr>"
+        html += "<table><tr><th class=\"l\">layer</th><th class=\"l\">quantity</th><th class=\"l\">type</th><th>min</th><th>max</th><th class=\"l\">log2 |x| from −16 to +16</th><th>overflows (wrapped or saturated)</th></tr>"
         func position(_ value: Double) -> Double {
             guard value > 0 else { return 0 }
             return min(max((log2(value) + 16) / 32, 0), 1) * 420

@@ -183,6 +183,29 @@ final class ParityTests: XCTestCase {
         try assertParity(ModelGraph(inputName: "x", inputSize: 16, layers: layers), seed: 15)
     }
 
+    /// Non-default table sizes and table types; a softmax fed by an 8-bit type, so the stable exp
+    /// table shrinks to 2^(W−1) = 128 entries while table_size is 256 (as hls4ml's pass leaves it).
+    func testTableSizesAndNarrowSoftmaxInput() throws {
+        var random = Random(state: 7)
+        let t = FixedPointType.fixed(16, 6)
+        let narrow = FixedPointType.fixed(8, 3)
+        let layers = [
+            denseLayer("fc1", 2, 16, 12, &random, weight: t, result: .fixed(12, 4), sigma: 0.6),
+            Layer(name: "sigmoid", index: 3, operation: .activation(Activation(function: .sigmoid, size: 12, tableSize: 256,
+                                                                               tableType: .fixed(10, 2, .rnd, .sat))),
+                  resultType: .fixed(.ufixed(8, 0, .rndConv, .sat))),
+            denseLayer("fc2", 4, 12, 12, &random, weight: t, result: t, sigma: 1.5),
+            Layer(name: "tanh", index: 5, operation: .activation(Activation(function: .tanh, size: 12, tableSize: 4096)),
+                  resultType: .fixed(t)),
+            denseLayer("output", 6, 12, 5, &random, weight: t, result: narrow, sigma: 2),
+            Layer(name: "softmax", index: 7, operation: .softmax(Softmax(size: 5, tableSize: 256)), resultType: .fixed(t)),
+        ]
+        let graph = ModelGraph(inputName: "x", inputSize: 16, layers: layers)
+        let plan = try ProjectWriter.generate(graph).first { $0.path == "firmware/parameters.h" }!.contents
+        XCTAssertTrue(plan.contains("static const unsigned exp_table_size = 128;"), plan)
+        try assertParity(graph, seed: 17)
+    }
+
     /// io_stream: the same arithmetic through hls::stream of nnet::array packs: Dense (latency and
     /// Resource RF 2), ReLU, BatchNorm, tanh, stable softmax.
     func testIOStream() throws {

@@ -163,19 +163,17 @@ final class ProjectWriterTests: XCTestCase {
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["prj"])
     }
 
-    /// A rewrite keeps what the HLS tool and C-simulation produced; a folder that is not a project is never replaced.
-    func testRewriteCarriesToolOutputsAndRefusesForeignDirectories() throws {
+    /// A rewrite replaces the whole project (no stale reports beside new sources); a folder that is
+    /// not a project is never replaced.
+    func testRewriteReplacesProjectAndRefusesForeignDirectories() throws {
         let directory = HLSTestSupport.temporaryDirectory("carry")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let project = directory + "/prj"
         try ProjectWriter.write(tinyGraph(), to: project)
         try FileManager.default.createDirectory(atPath: project + "/myproject_prj/solution1", withIntermediateDirectories: true)
-        try "report".write(toFile: project + "/myproject_prj/solution1/r.rpt", atomically: true, encoding: .utf8)
-        try "1 2\n".write(toFile: project + "/tb_data/csim_results.log", atomically: true, encoding: .utf8)
         try "stale".write(toFile: project + "/firmware/parameters.h", atomically: true, encoding: .utf8)
         try ProjectWriter.write(tinyGraph(), to: project)
-        XCTAssertEqual(try String(contentsOfFile: project + "/myproject_prj/solution1/r.rpt", encoding: .utf8), "report")
-        XCTAssertEqual(try String(contentsOfFile: project + "/tb_data/csim_results.log", encoding: .utf8), "1 2\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: project + "/myproject_prj"))
         XCTAssertNotEqual(try String(contentsOfFile: project + "/firmware/parameters.h", encoding: .utf8), "stale")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), ["prj"])
 
