@@ -133,7 +133,8 @@ enum Compiler {
                                  biasFractionalBits: biasType.fractionalBits, productFractionalBits: productFractional,
                                  accumType: accum, resultType: result)
             return DensePlan(nIn: dense.inputs, nOut: dense.outputs, weights: empty64, weights32: storage.keep([Int32]()),
-                             weights16: storage.keep([Int16]()), preshifted: false, weightsTransposed16: nil,
+                             weights16: storage.keep([Int16]()), preshifted: false, weightsHigh16: storage.keep([Int16]()),
+                             weightsTransposed16: nil,
                              biasAccum16: storage.keep([Int16]()),
                              biasAccum: empty64, biasAccum32: storage.keep([Int32]()), biasOverflows: 0,
                              productCast: placeholder, sumCast: placeholder, resultCast: QuickCast(placeholder),
@@ -171,13 +172,19 @@ enum Compiler {
             }
         }
         let preshifted = mode == .wrap16 && weights.allSatisfy { Int16(exactly: $0 << (16 - shift)) != nil }
+        /// w = low + high·2^sh with low ∈ [−2^(sh−1), 2^(sh−1)) (only for 1 ≤ sh ≤ 15, wrap16).
+        func splitWeight(_ w: Int64) -> (low: Int64, high: Int64) {
+            let high = (w + (1 << (shift - 1))) >> shift
+            return (w - (high << shift), high)
+        }
         return DensePlan(
             nIn: dense.inputs, nOut: dense.outputs,
             weights: storage.keep(weights),
             weights32: storage.keep(mode == .wrap32 || mode == .wrap16 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
             weights16: storage.keep(mode != .wrap16 ? [] : preshifted ? weights.map { Int16($0 << (16 - shift)) }
-                                                              : weights.map { Int16(truncatingIfNeeded: $0) }),
+                                                              : weights.map { Int16(splitWeight($0).low << (16 - shift)) }),
             preshifted: preshifted,
+            weightsHigh16: storage.keep(mode != .wrap16 || preshifted ? [] : weights.map { Int16(splitWeight($0).high) }),
             weightsTransposed16: preshifted && dense.outputs < 8
                 ? storage.keep((0..<(dense.inputs * dense.outputs)).map { k -> Int16 in
                     let j = k / dense.inputs, i = k % dense.inputs

@@ -383,8 +383,6 @@ extension Simulator {
         // products). After a ReLU about half the inputs are zero: they are skipped via a bit mask; a
         // missing fourth input is padded with x = 0, which adds nothing.
         let b0 = broadcast, b1 = broadcast + nOut, b2 = broadcast + 2 * nOut, b3 = broadcast + 3 * nOut
-        let right = UInt16(truncatingIfNeeded: plan.productShift)
-        let left = 16 &- right
         let preshifted = plan.preshifted
         var base = 0
         while base < plan.nIn {
@@ -423,14 +421,15 @@ extension Simulator {
                         acc[j] &+= (p0 &+ p1) &+ (p2 &+ p3)
                     }
                 } else {
-                    // p = x·w = high·2^16 + low: floor(p / 2^sh) = high·2^(16−sh) + (low >> sh).
-                    @inline(__always) func term(_ input: Int16, _ weight: Int16) -> UInt16 {
-                        let high = UInt16(truncatingIfNeeded: (Int32(input) &* Int32(weight)) &>> 16)
-                        let low = UInt16(bitPattern: input &* weight)
-                        return (high &<< left) &+ (low &>> right)
+                    // w = w_lo + w_hi·2^sh: floor(x·w / 2^sh) = highHalf(x · w_lo·2^(16−sh)) + x·w_hi (pmulhw + pmullw).
+                    let h0 = plan.weightsHigh16 + rows.0, h1 = plan.weightsHigh16 + rows.1
+                    let h2 = plan.weightsHigh16 + rows.2, h3 = plan.weightsHigh16 + rows.3
+                    @inline(__always) func term(_ input: Int16, _ low: Int16, _ high: Int16) -> UInt16 {
+                        UInt16(truncatingIfNeeded: (Int32(input) &* Int32(low)) &>> 16) &+ UInt16(bitPattern: input &* high)
                     }
                     for j in 0..<nOut {
-                        acc[j] &+= (term(b0[j], r0[j]) &+ term(b1[j], r1[j])) &+ (term(b2[j], r2[j]) &+ term(b3[j], r3[j]))
+                        acc[j] &+= (term(b0[j], r0[j], h0[j]) &+ term(b1[j], r1[j], h1[j]))
+                            &+ (term(b2[j], r2[j], h2[j]) &+ term(b3[j], r3[j], h3[j]))
                     }
                 }
             }
