@@ -43,13 +43,14 @@ enum Evaluation {
     /// to `input_t`), since QKeras does not quantize its input layer.
     static func logitMismatches(model: Training.Model, graph: ModelGraph, inputs: [Double], firmwareLogits: [Double]) throws -> Int {
         guard case .fixed(let inputType) = graph.inputType else { return -1 }
-        let quantizedInputs = inputs.map { Float(inputType.toDouble(raw: inputType.rawValue($0))) }
-        let logits = try model.logits(quantizedInputs)
+        let quantizedInputs = inputs.map { inputType.toDouble(raw: inputType.rawValue($0)) }
+        // Double arithmetic: exact for these widths, whatever the magnitudes (Float32 sums could round).
+        let logits = try model.referenceLogits(quantizedInputs)
         let classes = model.outputSize
         guard logits.count == firmwareLogits.count else { return inputs.count / max(graph.inputSize, 1) }
         var mismatches = 0
         for sample in 0..<(logits.count / classes) {
-            for c in 0..<classes where Double(logits[sample * classes + c]) != firmwareLogits[sample * classes + c] {
+            for c in 0..<classes where logits[sample * classes + c] != firmwareLogits[sample * classes + c] {
                 mismatches += 1
                 break
             }

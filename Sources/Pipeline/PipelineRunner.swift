@@ -163,15 +163,16 @@ public final class PipelineRunner: @unchecked Sendable {
         }
         let version = Self.version
         let data = StageCache.key(["data", version, text("dataset"), fingerprint])
-        let float = StageCache.key(["train", version, data, text("model"), text("training")])
+        let float = StageCache.key(["train", version, data, text("model"), text("training"), "shards=\(ModelFactory.trainingShards)"])
         var pruned: String?
         if let pruning = config.pruning {
-            pruned = StageCache.key(["prune", version, data, text("model"), text("training"), text("pruning"),
+            pruned = StageCache.key(["prune", version, data, text("model"), text("training"), text("pruning"), "shards=\(ModelFactory.trainingShards)",
                                      warmStart?.key ?? (pruning.warmStart ? float : "")])
         }
         var quantized: String?
         if config.quantization != nil && warmStart == nil {
-            quantized = StageCache.key(["qat", version, data, text("model"), text("training"), text("pruning"), text("quantization")])
+            quantized = StageCache.key(["qat", version, data, text("model"), text("training"), text("pruning"), text("quantization"),
+                                        "shards=\(ModelFactory.trainingShards)"])
         }
         let finalModel = quantized ?? pruned ?? float
         let hls = StageCache.key(["hls", version, finalModel, text("hls"), config.output.projectName])

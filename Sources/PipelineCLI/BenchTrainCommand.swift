@@ -118,8 +118,8 @@ struct BenchTrainCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
-            print(String(format: "%.0f samples/s (median epoch %.3f s over epochs 2..%d, %d rows, batch %d, %d BLAS threads)",
-                         result.samples_per_s, median, epochs, rows, batchSize, threads))
+            print(String(format: "%.0f samples/s (median epoch %.3f s over epochs 2..%d, %d rows, batch %d, %d shard(s) × %d BLAS thread(s), variant %@)",
+                         result.samples_per_s, median, epochs, trained, batchSize, shards, threads, variant.rawValue as NSString))
         }
     }
 

@@ -65,9 +65,11 @@ public enum Metrics {
             tps.append(tp)
             thresholds.append(Double(score))
         }
-        if dropIntermediate, fps.count > 2 {
-            var keep = [0]
-            for k in 1..<(fps.count - 1) {
+        if dropIntermediate, fps.count > 3 {
+            // sklearn: on the thresholded points (without the origin) keep the first, the last and every
+            // point where the curve bends (non-zero second difference), then prepend the origin.
+            var keep = [0, 1]
+            for k in 2..<(fps.count - 1) {
                 let secondFP = fps[k + 1] - 2 * fps[k] + fps[k - 1]
                 let secondTP = tps[k + 1] - 2 * tps[k] + tps[k - 1]
                 if secondFP != 0 || secondTP != 0 { keep.append(k) }

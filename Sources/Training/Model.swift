@@ -24,18 +24,19 @@ public enum Initializer: String, Sendable, Codable, Equatable, Hashable, CaseIte
     case heNormal = "he_normal"
     case zeros
 
-    /// Fills `count = fanIn·fanOut` values from `generator`.
-    public func values(fanIn: Int, fanOut: Int, using generator: inout Xoshiro256) -> [Float] {
+    /// Fills `count = fanIn·fanOut` values from `generator`. `varianceScale` multiplies Keras's
+    /// VarianceScaling `scale` (1, 1, 2 for lecun, glorot, he), i.e. the variance.
+    public func values(fanIn: Int, fanOut: Int, varianceScale: Double = 1, using generator: inout Xoshiro256) -> [Float] {
         let count = fanIn * fanOut
         switch self {
         case .zeros:
             return [Float](repeating: 0, count: count)
         case .lecunUniform, .glorotUniform:
-            let limit = self == .lecunUniform ? (3.0 / Double(fanIn)).squareRoot()
-                                              : (6.0 / Double(fanIn + fanOut)).squareRoot()
+            let limit = self == .lecunUniform ? (3.0 * varianceScale / Double(fanIn)).squareRoot()
+                                              : (6.0 * varianceScale / Double(fanIn + fanOut)).squareRoot()
             return (0..<count).map { _ in Float(generator.uniform(-limit, limit)) }
         case .heNormal:
-            let sigma = (2.0 / Double(fanIn)).squareRoot() / 0.87962566103423978
+            let sigma = (2.0 * varianceScale / Double(fanIn)).squareRoot() / 0.87962566103423978
             return (0..<count).map { _ in
                 var z = generator.standardNormal()
                 while abs(z) > 2 { z = generator.standardNormal() }
@@ -214,10 +215,9 @@ public struct Model: Sendable, Codable, Equatable {
                                   kernelInitializer: initializer, biasInitializer: .zeros,
                                   kernelRegularizer: regularizer, kernel: [], bias: [Float](repeating: 0, count: units),
                                   kernelQuantizer: kq, biasQuantizer: bq, pruning: nil)
-                // QKeras's QInitializer clips the initial kernel to ±q.max() (fixed alpha only).
                 if let q = dense.effectiveKernelQuantizer, !q.isDataDependent {
-                    let bound = q.maxValue
-                    for i in kernel.indices { kernel[i] = min(max(kernel[i], -bound), bound) }
+                    kernel = Model.qInitializer(kernel, quantizer: q, initializer: initializer, fanIn: width,
+                                                fanOut: units, using: &generator)
                 }
                 dense.kernel = kernel
                 built.append(Layer(name: n, kind: .dense(dense)))
@@ -237,6 +237,35 @@ public struct Model: Sendable, Codable, Equatable {
             guard names.insert(name).inserted else { throw UserError("duplicate layer name '\(name)'") }
         }
         self.layers = built
+    }
+
+    /// QKeras's `QInitializer` (fixed alpha only): when the quantizer's resolution `q.max()·2^−bits`
+    /// exceeds the std of the drawn kernel, the VarianceScaling scale is multiplied by
+    /// max(Σq²/Σqx, 1) — or by q.max()/rms(x) when everything quantizes to 0 — and the kernel is
+    /// drawn again; finally it is clipped to ±q.max().
+    static func qInitializer(_ drawn: [Float], quantizer q: QuantizedBits, initializer: Initializer, fanIn: Int,
+                             fanOut: Int, using generator: inout Xoshiro256) -> [Float] {
+        var kernel = drawn
+        let n = Double(kernel.count)
+        let mean = kernel.reduce(0.0) { $0 + Double($1) } / n
+        let std = (kernel.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+        let maxValue = Double(q.maxValue)
+        let delta = maxValue * exp2(-Double(q.bits))
+        if delta > std && initializer != .zeros {
+            let quantized = kernel.map { Double(q.quantize($0)) }
+            var scale = 1.0
+            if quantized.allSatisfy({ $0 == 0 }) {
+                let meanSquare = kernel.reduce(0.0) { $0 + Double($1) * Double($1) } / n
+                scale = meanSquare > 0 ? maxValue / meanSquare.squareRoot() : 1
+            } else {
+                let qx = zip(quantized, kernel).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+                let qq = quantized.reduce(0.0) { $0 + $1 * $1 }
+                scale = qx != 0 ? qq / qx : 1
+            }
+            kernel = initializer.values(fanIn: fanIn, fanOut: fanOut, varianceScale: max(scale, 1), using: &generator)
+        }
+        let bound = q.maxValue
+        return kernel.map { min(max($0, -bound), bound) }
     }
 
     /// A model from already-built layers (e.g. read from a Keras file). Checks the shapes.

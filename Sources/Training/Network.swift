@@ -68,8 +68,10 @@ final class Network {
     let maxBatch: Int
     var ops: [DenseOp]
     let input: UnsafeMutablePointer<Float>
-    /// Row indices of the current batch.
+    /// Class labels of the current batch's rows.
     let labels: UnsafeMutablePointer<Int32>
+    /// log Σ exp(logits) per row of the last softmax layer (filled by `forward`, read by the loss).
+    let logSumExp: UnsafeMutablePointer<Float>
     let model: Model
 
     init(model: Model, maxBatch: Int) throws {
@@ -80,6 +82,7 @@ final class Network {
         input = allocate(self.maxBatch * model.inputSize)
         labels = UnsafeMutablePointer<Int32>.allocate(capacity: self.maxBatch)
         labels.initialize(repeating: 0, count: self.maxBatch)
+        logSumExp = allocate(self.maxBatch)
         var ops: [DenseOp] = []
         for (index, layer) in model.layers.enumerated() {
             switch layer.kind {
@@ -170,6 +173,7 @@ final class Network {
     deinit {
         input.deallocate()
         labels.deallocate()
+        logSumExp.deallocate()
         for op in ops {
             for p in [op.kernel, op.bias, op.kernelGradient, op.biasGradient, op.kernelFirst, op.kernelSecond,
                       op.biasFirst, op.biasSecond, op.output, op.delta] { p.deallocate() }
@@ -203,12 +207,12 @@ final class Network {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(op.outSize), Int32(op.inSize),
                         1, previous, Int32(op.inSize), op.forwardKernel, Int32(op.outSize), 0,
                         op.preActivation, Int32(op.outSize))
-            Network.biasAndActivation(op, rows: rows)
+            Network.biasAndActivation(op, rows: rows, logSumExp: logSumExp)
             previous = UnsafePointer(op.output)
         }
     }
 
-    private static func biasAndActivation(_ op: DenseOp, rows: Int) {
+    private static func biasAndActivation(_ op: DenseOp, rows: Int, logSumExp: UnsafeMutablePointer<Float>) {
         let n = op.outSize
         let z = op.preActivation
         let a = op.output
@@ -262,6 +266,7 @@ final class Network {
                 for j in 0..<n { zr[j] += b[j]; top = max(top, zr[j]) }
                 var sum: Float = 0
                 for j in 0..<n { let e = expf(zr[j] - top); ar[j] = e; sum += e }
+                logSumExp[r] = logf(sum) + top
                 let inv = 1 / sum
                 for j in 0..<n { ar[j] *= inv }
             }
@@ -270,7 +275,8 @@ final class Network {
 
     // MARK: loss
 
-    /// Softmax cross-entropy of the last layer against `labels`; writes `(p − onehot)/rows` into the
+    /// Softmax cross-entropy of the last layer against `labels` (from the forward pass's log-sum-exp
+    /// and probabilities, no exponentials here); writes `(p − onehot)/rows` into the
     /// last layer's delta when `gradient` is set. Returns (sum of per-row losses, correct argmax count).
     func crossEntropy(rows: Int, gradient: Bool, batchRows: Int? = nil) -> (loss: Double, correct: Int) {
         let op = ops[ops.count - 1]
@@ -286,9 +292,7 @@ final class Network {
             var best = 0
             var top = z[0]
             for j in 1..<max(n, 1) where z[j] > top { top = z[j]; best = j }
-            var sum: Float = 0
-            for j in 0..<n { sum += expf(z[j] - top) }
-            loss += Double(logf(sum) + top - z[y])
+            loss += Double(logSumExp[r] - z[y])
             if best == y { correct += 1 }
             if gradient {
                 let d = op.delta + r * n

@@ -4,7 +4,13 @@
 /// reproducible: the same seed gives the same initial weights and the same shuffles on every run,
 /// and its four words of state can be stored in a checkpoint to resume bit-identically.
 public struct Xoshiro256: RandomNumberGenerator, Sendable, Codable, Equatable {
-    public var state: [UInt64]
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// The four words of state (what a checkpoint stores).
+    public var state: [UInt64] {
+        get { [s0, s1, s2, s3] }
+        set { (s0, s1, s2, s3) = (newValue[0], newValue[1], newValue[2], newValue[3]) }
+    }
 
     public init(seed: UInt64) {
         var splitMix = seed
@@ -15,21 +21,39 @@ public struct Xoshiro256: RandomNumberGenerator, Sendable, Codable, Equatable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = [nextSplitMix(), nextSplitMix(), nextSplitMix(), nextSplitMix()]
+        s0 = nextSplitMix()
+        s1 = nextSplitMix()
+        s2 = nextSplitMix()
+        s3 = nextSplitMix()
+    }
+
+    private enum CodingKeys: String, CodingKey { case state }
+
+    public init(from decoder: Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        guard words.count == 4 else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "xoshiro256 needs 4 state words"))
+        }
+        (s0, s1, s2, s3) = (words[0], words[1], words[2], words[3])
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state, forKey: .state)
     }
 
     @inline(__always)
     private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
     public mutating func next() -> UInt64 {
-        let result = Xoshiro256.rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = Xoshiro256.rotl(state[3], 45)
+        let result = Xoshiro256.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = Xoshiro256.rotl(s3, 45)
         return result
     }
 

@@ -20,7 +20,8 @@
 // - Pruned weights keep zero Adam moments and receive no update (tfmot lets the optimizer move them and
 //   re-masks before the next forward pass; forward values are identical, a pruned weight just cannot
 //   win its place back through optimizer momentum).
-// - QInitializer's re-scaling branch (only when the quantization step exceeds the initializer's std) is
-//   not implemented; the initial kernel is clipped to ±q.max() as QKeras does.
+// - QDense initial kernels follow QKeras's QInitializer (re-draw with a larger variance when the
+//   quantizer's resolution exceeds the kernel's std, then clip to ±q.max()); the tutorial's 6-bit case
+//   is unaffected.
 // - EarlyStopping restores the best weights only when it stops training (Keras 2 behaviour).
 // - Shuffles come from the trainer's own xoshiro256** generator, not NumPy/TensorFlow.

@@ -57,12 +57,25 @@ final class FitTests: XCTestCase {
     }
 
     func testResumeFromCheckpointEqualsUninterruptedTraining() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("train-resume-\(getpid())")
+        try resumeEqualsUninterrupted(shards: 1)
+    }
+
+    func testResumeWithShardsAndPruningEqualsUninterruptedTraining() throws {
+        try resumeEqualsUninterrupted(shards: 2, pruning: .polynomialDecay(initial: 0.1, final: 0.6, beginStep: 3, endStep: 30, frequency: 3))
+    }
+
+    private func resumeEqualsUninterrupted(shards: Int, pruning: PruningSchedule? = nil) throws {
+        func smallModel() throws -> Model {
+            var m = try self.smallModel()
+            if let pruning { try m.prune(schedule: pruning) }
+            return m
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("train-resume-\(getpid())-\(shards)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = blobs(rows: 600, features: 4, classes: 3, seed: 6)
         var options = FitOptions(epochs: 5, batchSize: 50, validationSplit: 0.25, seed: 9,
                                  reduceLROnPlateau: ReduceLROnPlateau(factor: 0.5, patience: 1, minDelta: 0.5, cooldown: 0),
-                                 checkpoint: directory.appendingPathComponent("full.json"))
+                                 checkpoint: directory.appendingPathComponent("full.json"), shards: shards)
         var straight = try smallModel()
         let full = try straight.fit(data, options: options)
         XCTAssertLessThan(full.epochs.last!.learningRate, full.epochs.first!.learningRate, "the LR schedule must be exercised")
@@ -76,6 +89,7 @@ final class FitTests: XCTestCase {
         var resumed = try smallModel()  // fresh weights: the checkpoint must supply everything
         let history = try resumed.fit(data, options: options)
         XCTAssertEqual(resumed, straight)
+        if pruning != nil { XCTAssertEqual(straight.sparsityReport().sparsity, 0.6, accuracy: 0.01) }
         XCTAssertEqual(history.epochs.map(\.loss), full.epochs.map(\.loss))
         XCTAssertEqual(history.epochs.map(\.learningRate), full.epochs.map(\.learningRate))
         // A finished checkpoint returns at once with the final model.

@@ -59,6 +59,23 @@ final class GradientTests: XCTestCase {
         try checkAgainstFiniteDifferences(model, data)
     }
 
+    /// The trainer's forward pass (BLAS, fused activations) against the naive Double reference.
+    func testForwardMatchesReference() throws {
+        let model = try Model(inputSize: 3, layers: [
+            .dense("a", units: 9, activation: .tanh, kernelInitializer: .glorotUniform),
+            .dense("b", units: 8, kernelInitializer: .heNormal), .activation("b_relu", .relu),
+            .dense("c", units: 7, activation: .sigmoid, kernelInitializer: .lecunUniform),
+            .dense("d", units: 4, kernelInitializer: .glorotUniform), .activation("softmax", .softmax),
+        ], seed: 13)
+        let data = blobs(rows: 40, features: 3, classes: 4, seed: 3)
+        let p = try model.predict(data.features, batchSize: 16)
+        let reference = ReferenceNetwork(model)
+        for r in 0..<40 {
+            let expected = reference.outputs((0..<3).map { Double(data.features[r * 3 + $0]) })
+            for j in 0..<4 { XCTAssertEqual(Double(p[r * 4 + j]), expected[j], accuracy: 2e-6) }
+        }
+    }
+
     func testSoftmaxAsDenseActivation() throws {
         let model = try Model(inputSize: 4, layers: [
             .dense("a", units: 6, activation: .relu, kernelInitializer: .heNormal),

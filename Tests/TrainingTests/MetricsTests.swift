@@ -26,14 +26,22 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(Metrics.roc(scores: [0.4, 0.4, 0.1], positive: [true, false, false]).auc, 0.75)
     }
 
-    func testDropIntermediateKeepsCornersAndArea() {
-        // Scores descending with labels 1,1,0,0: points (0,0),(0,.5),(0,1),(.5,1),(1,1); the collinear
-        // (0,.5) and (.5,1) are dropped, like sklearn's default.
+    func testDropIntermediateLikeSklearn() {
+        // sklearn's rule on the thresholded points (fps [0,0,1,2], tps [1,2,2,2] for thresholds 4,3,2,1):
+        // keep first, last and bends → thresholds 4, 3, 1; then the origin (threshold +∞) is prepended.
         let roc = Metrics.roc(scores: [4, 3, 2, 1], positive: [true, true, false, false], dropIntermediate: true)
-        XCTAssertEqual(roc.falsePositiveRate, [0, 0, 1])
-        XCTAssertEqual(roc.truePositiveRate, [0, 1, 1])
-        XCTAssertEqual(roc.thresholds, [.infinity, 3, 1])
+        XCTAssertEqual(roc.falsePositiveRate, [0, 0, 0, 1])
+        XCTAssertEqual(roc.truePositiveRate, [0, 0.5, 1, 1])
+        XCTAssertEqual(roc.thresholds, [.infinity, 4, 3, 1])
         XCTAssertEqual(roc.auc, 1)
+        // Collinear interior points vanish, the area does not change.
+        let scores: [Float] = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2]
+        let positive = [true, true, true, false, true, false, false, false]
+        let full = Metrics.roc(scores: scores, positive: positive)
+        let thin = Metrics.roc(scores: scores, positive: positive, dropIntermediate: true)
+        XCTAssertEqual(thin.thresholds.map { Float($0) }, [.infinity, 0.9, 0.7, 0.6, 0.5, 0.2])
+        XCTAssertEqual(thin.auc, full.auc)
+        XCTAssertEqual(full.auc, 15.0 / 16)
     }
 
     func testOneVsRestAccuracyAndCrossEntropy() {
@@ -65,5 +73,22 @@ final class MetricsTests: XCTestCase {
             }
         }
         XCTAssertEqual(Metrics.roc(scores: scores, positive: positive).auc, wins / pairs, accuracy: 1e-12)
+    }
+}
+
+final class RandomTests: XCTestCase {
+    /// xoshiro256** reference: state {1, 2, 3, 4} gives 11520, 0, 1509978240, 1215971899390074240 (the
+    /// published reference implementation's first outputs).
+    func testXoshiroMatchesTheReferenceSequence() {
+        var g = Xoshiro256(seed: 0)
+        g.state = [1, 2, 3, 4]
+        XCTAssertEqual((0..<4).map { _ in g.next() }, [11520, 0, 1509978240, 1215971899390074240])
+        // SplitMix64 seeding of 0 starts with 0xE220A8397B1DCDAF (the SplitMix64 reference).
+        XCTAssertEqual(Xoshiro256(seed: 0).state[0], 0xE220_A839_7B1D_CDAF)
+        // Bounded draws are in range and the state survives a JSON round trip.
+        var h = Xoshiro256(seed: 3)
+        XCTAssertTrue((0..<1000).allSatisfy { _ in (0..<7).contains(h.nextIndex(below: 7)) })
+        let copy = try! JSONDecoder().decode(Xoshiro256.self, from: try! JSONEncoder().encode(h))
+        XCTAssertEqual(copy, h)
     }
 }

@@ -61,6 +61,14 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Double(network.currentModel().layers[0].dense!.kernel[0]), expected, accuracy: 1e-7)
     }
 
+    func testNesterovByHand() throws {
+        let network = try Network(model: try zeroModel(), maxBatch: 1)
+        step(network, .sgd(learningRate: 0.1, momentum: 0.9, nesterov: true), iteration: 0)
+        // g = −½: v = 0.05; w += 0.9·v − lr·g = 0.045 + 0.05.
+        XCTAssertEqual(network.currentModel().layers[0].dense!.kernel[0], 0.095, accuracy: 1e-8)
+        XCTAssertEqual(network.currentModel().layers[0].dense!.kernel[1], -0.095, accuracy: 1e-8)
+    }
+
     func testKerasDefaults() {
         guard case .adam(let lr, let b1, let b2, let eps) = Optimizer.adam else { return XCTFail() }
         XCTAssertEqual([lr, b1, b2, eps], [1e-3, 0.9, 0.999, 1e-7])
@@ -111,5 +119,25 @@ final class InitializerTests: XCTestCase {
         XCTAssertTrue(a.summary().contains("fc1 (Dense)"))
         XCTAssertTrue(a.summary().hasSuffix("Total params: 4389"))
         XCTAssertTrue(a.layers.allSatisfy { $0.dense?.bias.allSatisfy { $0 == 0 } ?? true })
+    }
+}
+
+final class QInitializerTests: XCTestCase {
+    /// quantized_bits(2,0,alpha=1): resolution 1·2^−2 = 0.25 exceeds lecun_uniform's std 0.1 at fan-in
+    /// 100, and every drawn weight (|x| < 0.174) quantizes to 0, so the variance scale becomes
+    /// q.max()/rms(x) ≈ 1/0.1 = 10: the redrawn kernel has std ≈ √10·0.1 ≈ 0.32 (clipped at ±1).
+    func testNarrowQuantizerRescalesTheInitialKernel() throws {
+        let model = try Model(inputSize: 100, layers: [
+            .qDense("fc", units: 50, kernelQuantizer: .bits(2, 0, alpha: .value(1)), biasQuantizer: nil,
+                    kernelInitializer: .lecunUniform),
+        ], seed: 8)
+        let k = model.layers[0].dense!.kernel
+        let std = (k.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(k.count)).squareRoot()
+        XCTAssertEqual(std, 10.0.squareRoot() * 0.1, accuracy: 0.02)
+        XCTAssertTrue(k.allSatisfy { abs($0) <= Float((3.0 * 10.5 / 100).squareRoot()) })
+        // The tutorial's 6-bit quantizer (resolution 1/64 < std) keeps lecun_uniform unchanged.
+        let tutorial = try Model.jetTagger(seed: 8, weightQuantizer: .bits(6, 0, alpha: .value(1)), activationQuantizer: .relu(6))
+        let float = try Model.jetTagger(seed: 8)
+        XCTAssertEqual(tutorial.layers.compactMap(\.dense).map(\.kernel), float.layers.compactMap(\.dense).map(\.kernel))
     }
 }

@@ -267,3 +267,19 @@ final class FusedQuantizedReluTests: XCTestCase {
         }
     }
 }
+
+final class LogitExactnessTests: XCTestCase {
+    /// Inputs on the firmware's ap_fixed<16,6> grid (step 2^−10), standardized-like magnitudes: the
+    /// Float32 BLAS logits of the tutorial QAT model equal the Double reference exactly, because every
+    /// partial sum needs fewer than 24 significant bits.
+    func testFloatLogitsAreExactForFixedPointInputs() throws {
+        var model = try Model.jetTagger(seed: 9, weightQuantizer: .bits(6, 0, alpha: .value(1)), activationQuantizer: .relu(6))
+        try model.fit(blobs(rows: 2000, features: 16, classes: 5, seed: 1),
+                      options: FitOptions(epochs: 2, batchSize: 128, optimizer: .adam(learningRate: 0.01)))
+        var g = Xoshiro256(seed: 4)
+        let x = (0..<(3000 * 16)).map { _ in Float((g.standardNormal() * 2 * 1024).rounded()) / 1024 }
+        let logits = try model.logits(x)
+        let reference = try model.referenceLogits(x.map(Double.init))
+        XCTAssertEqual(logits.map(Double.init), reference)
+    }
+}
