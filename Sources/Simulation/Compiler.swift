@@ -111,7 +111,9 @@ enum Compiler {
         let weightType = try concrete(dense.weightType, "weight_t", layer: name, maximum: FixedPointType.maximumWidth)
         let biasType = try concrete(dense.biasType, "bias_t", layer: name, maximum: FixedPointType.maximumWidth)
         let accum = try concrete(dense.accumType, "accum_t", layer: name, maximum: FixedPointType.maximumWidth)
-        let productBits = inputType.width + weightType.width
+        // |raw| ≤ 2^magnitude for every value of a type; |x·w| ≤ 2^productMagnitude.
+        func magnitude(_ type: FixedPointType) -> Int { type.isSigned ? type.width - 1 : type.width }
+        let productMagnitude = magnitude(inputType) + magnitude(weightType)
         let productFractional = inputType.fractionalBits + weightType.fractionalBits
         // Resource strategy with 1 < R < n_in adds the inputs in (i mod R, i div R) order (facts §3.3).
         var order = Array(0..<dense.inputs)
@@ -122,8 +124,8 @@ enum Compiler {
         // Beyond 64-bit arithmetic (products over 63 bits, accumulators over 62): exact 128-bit path.
         let productAlignment = max(0, accum.fractionalBits - productFractional)
         let resultAlignment = max(0, result.fractionalBits - accum.fractionalBits)
-        if productBits > 63 || weightType.width > 62 || biasType.width > 62 || accum.width > 62
-            || productBits + productAlignment > 63 || accum.width + resultAlignment > 63 {
+        if productMagnitude > 62 || weightType.width > 62 || biasType.width > 62 || accum.width > 62
+            || productMagnitude + productAlignment > 62 || accum.width + resultAlignment > 63 {
             let placeholder = FixedCast(from: 0, to: .fixed(16, 16))
             let empty64: UnsafePointer<Int64> = storage.keep([Int64]())
             let wide = WideDense(weights: storage.keep(dense.weights.map { weightType.quantizedWeight($0) }),
@@ -131,13 +133,15 @@ enum Compiler {
                                  biasFractionalBits: biasType.fractionalBits, productFractionalBits: productFractional,
                                  accumType: accum, resultType: result)
             return DensePlan(nIn: dense.inputs, nOut: dense.outputs, weights: empty64, weights32: storage.keep([Int32]()),
-                             weights16: storage.keep([Int16]()), preshifted: false, biasAccum16: storage.keep([Int16]()),
+                             weights16: storage.keep([Int16]()), preshifted: false, weightsHigh16: storage.keep([Int16]()),
+                             weightsTransposed16: nil,
+                             biasAccum16: storage.keep([Int16]()),
                              biasAccum: empty64, biasAccum32: storage.keep([Int32]()), biasOverflows: 0,
                              productCast: placeholder, sumCast: placeholder, resultCast: QuickCast(placeholder),
                              order: storage.keep(order), mode: .wide128, productShift: 0, accumUnused: 0,
                              wide: storage.keep(value: wide))
         }
-        let productCast = try cast(from: productFractional, magnitudeBits: productBits, to: accum, "accum_t", layer: name)
+        let productCast = try cast(from: productFractional, magnitudeBits: productMagnitude + 1, to: accum, "accum_t", layer: name)
         let sumCast = FixedCast(from: accum.fractionalBits, to: accum)
         let resultCast = try cast(from: accum.fractionalBits, magnitudeBits: accum.width, to: result, "result_t", layer: name)
         let weights = dense.weights.map { Int64(weightType.quantizedWeight($0)) }
@@ -151,28 +155,41 @@ enum Compiler {
         // intermediate wraps do not matter; the floored products are summed and wrapped once.
         let shift = productFractional - accum.fractionalBits
         var mode = DenseMode.general
-        if accum.overflow == .wrap, shift <= 0 || accum.quantization == .trn {
-            let productMagnitude = productBits - 1
-            let termBits = shift >= 0 ? max(productMagnitude - shift, 0) + 1 : productMagnitude - shift
-            let sumBits = max(termBits, accum.width) + bitsFor(dense.inputs + 2) + 1
-            if sumBits <= 31 && productBits <= 32 && inputType.width <= 31 && weightType.width <= 31
-                && productMagnitude + max(0, -shift) <= 31 {
+        // (Signed accumulators only: the final wrap sign-extends.)
+        if accum.overflow == .wrap, accum.isSigned, shift <= 0 || accum.quantization == .trn {
+            let left = max(0, -shift)
+            let termMagnitude = shift >= 0 ? max(productMagnitude - shift, 0) : productMagnitude + left
+            let sumMagnitude = max(termMagnitude, accum.width) + bitsFor(dense.inputs + 2)
+            // (Shift counts must stay below the lane width: `&>>` masks them.)
+            if sumMagnitude <= 30 && productMagnitude + left <= 30 && shift < 32 {
                 mode = .wrap32
-            } else if sumBits <= 63 && productMagnitude + max(0, -shift) <= 63 {
+            } else if sumMagnitude <= 62 && productMagnitude + left <= 62 && shift < 64 {
                 mode = .wrap64
             }
-            if accum.width <= 16 && inputType.width <= 16 && weightType.width <= 16 && shift >= 1 && shift <= 15 {
+            // 16-bit lanes: inputs and weights must fit Int16 as they are, the accumulator 16 bits.
+            if accum.width <= 16 && magnitude(inputType) <= 15 && magnitude(weightType) <= 15 && shift >= 1 && shift <= 15 {
                 mode = .wrap16
             }
         }
         let preshifted = mode == .wrap16 && weights.allSatisfy { Int16(exactly: $0 << (16 - shift)) != nil }
+        /// w = low + high·2^sh with low ∈ [−2^(sh−1), 2^(sh−1)) (only for 1 ≤ sh ≤ 15, wrap16).
+        func splitWeight(_ w: Int64) -> (low: Int64, high: Int64) {
+            let high = (w + (1 << (shift - 1))) >> shift
+            return (w - (high << shift), high)
+        }
         return DensePlan(
             nIn: dense.inputs, nOut: dense.outputs,
             weights: storage.keep(weights),
-            weights32: storage.keep(mode == .wrap32 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
+            weights32: storage.keep(mode == .wrap32 || mode == .wrap16 ? weights.map { Int32(truncatingIfNeeded: $0) } : []),
             weights16: storage.keep(mode != .wrap16 ? [] : preshifted ? weights.map { Int16($0 << (16 - shift)) }
-                                                              : weights.map { Int16(truncatingIfNeeded: $0) }),
+                                                              : weights.map { Int16(splitWeight($0).low << (16 - shift)) }),
             preshifted: preshifted,
+            weightsHigh16: storage.keep(mode != .wrap16 || preshifted ? [] : weights.map { Int16(splitWeight($0).high) }),
+            weightsTransposed16: preshifted && dense.outputs < 8
+                ? storage.keep((0..<(dense.inputs * dense.outputs)).map { k -> Int16 in
+                    let j = k / dense.inputs, i = k % dense.inputs
+                    return Int16(weights[i * dense.outputs + j] << (16 - shift))
+                }) : nil,
             biasAccum16: storage.keep(mode == .wrap16 ? biasAccum.map { Int16(truncatingIfNeeded: $0) } : []),
             biasAccum: storage.keep(biasAccum),
             biasAccum32: storage.keep(mode == .wrap32 ? biasAccum.map { Int32(truncatingIfNeeded: $0) } : []),

@@ -38,10 +38,17 @@ extension Simulator {
                 let count = min(chunkSize, samples - start)
                 self.runChunk(start: start, count: count, shared: shared, counts: shared.counts + chunk * counters, options: options)
             }
-            if threads <= 1 || chunks <= 1 {
+            let workers = min(threads, chunks)
+            if workers <= 1 {
                 for chunk in 0..<chunks { work(chunk) }
-            } else {
+            } else if options.threads <= 0 {
+                // Every core: GCD hands out chunks dynamically (balances when cores are shared).
                 DispatchQueue.concurrentPerform(iterations: chunks, execute: work)
+            } else {
+                // `workers` threads, each taking every workers-th chunk (chunks are equal in cost).
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    for chunk in stride(from: worker, to: chunks, by: workers) { work(chunk) }
+                }
             }
         }
         }
@@ -95,6 +102,11 @@ extension Simulator {
         let tracing = !shared.trace.isEmpty
         let roundToFloat = options.roundInputsToFloat32
         let inputCast = self.inputCast
+        // The default input_t (TRN/WRAP, signed): floor(d·2^F) then wrap, inlined; d·2^F is exact
+        // for finite values in range (a power-of-two scaling with a normal result).
+        let inputTruncateWrap = inputCast.cast.isTruncateWrap && inputCast.type.isSigned
+        let inputScale = inputCast.scale
+        let inputUnused = Int64(inputCast.cast.unused)
         for sample in start..<(start + count) {
             var current = a, next = b
             let row = shared.inputs + sample * nIn
@@ -102,9 +114,17 @@ extension Simulator {
             for f in 0..<nIn {
                 var value = row[f]
                 if roundToFloat { value = Double(Float(value)) }
-                var flag = false
-                current[f] = inputCast.apply(value, overflowed: &flag)
-                if flag { inputOverflows &+= 1 }
+                let scaled = value * inputScale
+                if inputTruncateWrap && scaled.magnitude < 4.0e18 && (scaled.magnitude >= 1.0e-300 || value == 0) {
+                    let floored = Int64(scaled.rounded(.down))
+                    let wrapped = (floored &<< inputUnused) &>> inputUnused
+                    inputOverflows &+= wrapped != floored ? 1 : 0
+                    current[f] = wrapped
+                } else {
+                    var flag = false
+                    current[f] = inputCast.apply(value, overflowed: &flag)
+                    if flag { inputOverflows &+= 1 }
+                }
             }
             counts[0] &+= inputOverflows
             for k in 0..<stepCount {
@@ -122,7 +142,7 @@ extension Simulator {
                     case .wrap16 where !counting: Self.denseWrap16(plan, current, next, accumulators16, broadcast16, &resultCount)
                     case .wrap32 where !counting: Self.denseWrap32(plan, current, next, accumulators32, &resultCount)
                     case .wrap64 where !counting: Self.denseWrap64(plan, current, next, accumulators, &resultCount)
-                    default: Self.denseGeneral(plan, current, next, accumulators, &resultCount, &accumulatorCount,
+                    default: Self.denseGeneral(plan, current, next, accumulators, accumulators32, &resultCount, &accumulatorCount,
                                                generic: options.forceGenericCasts)
                     }
                 case .relu(let cast):
@@ -205,8 +225,8 @@ extension Simulator {
     /// Every cast in order: bias, then per input (in `order`) the product cast and the sum cast.
     @inline(__always)
     static func denseGeneral(_ pointer: UnsafePointer<DensePlan>, _ x: UnsafeMutablePointer<Int64>, _ y: UnsafeMutablePointer<Int64>,
-                             _ acc: UnsafeMutablePointer<Int64>, _ resultCount: inout Int, _ accumulatorCount: inout Int,
-                             generic: Bool) {
+                             _ acc: UnsafeMutablePointer<Int64>, _ acc32: UnsafeMutablePointer<Int32>,
+                             _ resultCount: inout Int, _ accumulatorCount: inout Int, generic: Bool) {
         let plan = pointer.pointee
         let nOut = plan.nOut
         for j in 0..<nOut { acc[j] = plan.biasAccum[j] }
@@ -215,6 +235,30 @@ extension Simulator {
         if !generic, plan.mode != .general, plan.productShift >= 0, plan.productShift < 64, sumCast.target.isSigned {
             // TRN/WRAP product casts into a signed WRAP accumulator, inlined: floor, wrap, add, wrap,
             // counting each wrap, in the firmware's order (the number of wraps depends on it).
+            if plan.mode == .wrap16 || plan.mode == .wrap32 {
+                // Products, partial sums and their wraps all fit 32-bit lanes (vectorizable).
+                let shift = Int32(plan.productShift), unused = Int32(plan.accumUnused - 32)
+                var wraps: Int32 = 0
+                for j in 0..<nOut { acc32[j] = Int32(truncatingIfNeeded: acc[j]) }
+                for position in 0..<plan.nIn {
+                    let i = plan.order[position]
+                    let xi = Int32(truncatingIfNeeded: x[i])
+                    if xi == 0 { continue }
+                    let row = plan.weights32 + i * nOut
+                    for j in 0..<nOut {
+                        let aligned = (xi &* row[j]) &>> shift
+                        let product = (aligned &<< unused) &>> unused
+                        let sum = acc32[j] &+ product
+                        let wrapped = (sum &<< unused) &>> unused
+                        wraps &+= (product != aligned ? 1 : 0) &+ (wrapped != sum ? 1 : 0)
+                        acc32[j] = wrapped
+                    }
+                }
+                accumulatorCount += Int(wraps)
+                for j in 0..<nOut { y[j] = Int64(acc32[j]) }
+                finishResult(plan.resultCast, y, nOut, &resultCount)
+                return
+            }
             let shift = Int64(plan.productShift), unused = Int64(plan.accumUnused)
             var wraps = 0
             for position in 0..<plan.nIn {
@@ -320,13 +364,25 @@ extension Simulator {
         let plan = pointer.pointee
         let nOut = plan.nOut
         let bias = plan.biasAccum16
+        if let transposed = plan.weightsTransposed16 {
+            // Few outputs: one dot product per output over all inputs (zeros included), on 16-bit lanes.
+            let nIn = plan.nIn
+            for i in 0..<nIn { broadcast[i] = Int16(truncatingIfNeeded: x[i]) }
+            let unused = Int64(plan.accumUnused)
+            for j in 0..<nOut {
+                let row = transposed + j * nIn
+                var sum = UInt16(bitPattern: bias[j])
+                for i in 0..<nIn { sum &+= UInt16(truncatingIfNeeded: (Int32(broadcast[i]) &* Int32(row[i])) &>> 16) }
+                y[j] = (Int64(Int16(bitPattern: sum)) &<< unused) &>> unused
+            }
+            finishResult(plan.resultCast, y, nOut, &resultCount)
+            return
+        }
         for j in 0..<nOut { acc[j] = UInt16(bitPattern: bias[j]) }
         // Four non-zero inputs per pass over the outputs (one load/store of each accumulator per four
         // products). After a ReLU about half the inputs are zero: they are skipped via a bit mask; a
         // missing fourth input is padded with x = 0, which adds nothing.
         let b0 = broadcast, b1 = broadcast + nOut, b2 = broadcast + 2 * nOut, b3 = broadcast + 3 * nOut
-        let right = UInt16(truncatingIfNeeded: plan.productShift)
-        let left = 16 &- right
         let preshifted = plan.preshifted
         var base = 0
         while base < plan.nIn {
@@ -365,14 +421,15 @@ extension Simulator {
                         acc[j] &+= (p0 &+ p1) &+ (p2 &+ p3)
                     }
                 } else {
-                    // p = x·w = high·2^16 + low: floor(p / 2^sh) = high·2^(16−sh) + (low >> sh).
-                    @inline(__always) func term(_ input: Int16, _ weight: Int16) -> UInt16 {
-                        let high = UInt16(truncatingIfNeeded: (Int32(input) &* Int32(weight)) &>> 16)
-                        let low = UInt16(bitPattern: input &* weight)
-                        return (high &<< left) &+ (low &>> right)
+                    // w = w_lo + w_hi·2^sh: floor(x·w / 2^sh) = highHalf(x · w_lo·2^(16−sh)) + x·w_hi (pmulhw + pmullw).
+                    let h0 = plan.weightsHigh16 + rows.0, h1 = plan.weightsHigh16 + rows.1
+                    let h2 = plan.weightsHigh16 + rows.2, h3 = plan.weightsHigh16 + rows.3
+                    @inline(__always) func term(_ input: Int16, _ low: Int16, _ high: Int16) -> UInt16 {
+                        UInt16(truncatingIfNeeded: (Int32(input) &* Int32(low)) &>> 16) &+ UInt16(bitPattern: input &* high)
                     }
                     for j in 0..<nOut {
-                        acc[j] &+= (term(b0[j], r0[j]) &+ term(b1[j], r1[j])) &+ (term(b2[j], r2[j]) &+ term(b3[j], r3[j]))
+                        acc[j] &+= (term(b0[j], r0[j], h0[j]) &+ term(b1[j], r1[j], h1[j]))
+                            &+ (term(b2[j], r2[j], h2[j]) &+ term(b3[j], r3[j], h3[j]))
                     }
                 }
             }

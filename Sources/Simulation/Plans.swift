@@ -103,6 +103,12 @@ struct DensePlan: @unchecked Sendable {
     /// wrap16 only: the weights are stored as w·2^(16−sh) (all fit in 16 bits), so the high half of
     /// one 16×16-bit product is already floor(x·w / 2^sh).
     var preshifted: Bool
+    /// wrap16 when not preshifted: w = w_lo + w_hi·2^sh with w_lo ∈ [−2^(sh−1), 2^(sh−1)); `weights16` holds
+    /// w_lo·2^(16−sh) and this w_hi, so floor(x·w/2^sh) = highHalf(x·w_lo·2^(16−sh)) + x·w_hi exactly.
+    var weightsHigh16: UnsafePointer<Int16>
+    /// wrap16 + preshifted with fewer than 8 outputs: weights also stored transposed (`[j * nIn + i]`),
+    /// so each output is one vectorized dot product over the inputs.
+    var weightsTransposed16: UnsafePointer<Int16>?
     var biasAccum16: UnsafePointer<Int16>
     /// `accum_t(bias)`, and how many of those casts overflow (counted once per sample).
     var biasAccum: UnsafePointer<Int64>

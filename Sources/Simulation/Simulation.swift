@@ -1,4 +1,19 @@
 // The Simulation module: a bit-exact, batched simulator of the generated firmware (facts §1, §3).
+//
+// `Simulator(graph:)` compiles a ModelGraph once: weights are quantized as the firmware reads them
+// (printf %.Nf → strtod → ap_fixed, facts §1.7), every cast becomes a precomputed `FixedCast`, tables
+// are built with expf/tanhf in float as the C++ does. `run` converts each row to input_t and pushes it
+// through the layers on raw Int64 values, 512-row chunks spread over all cores.
+//
+// Dense layers pick a kernel at compile time (Compiler.compileDense):
+// * general  — every cast in firmware order with the layer's Q/O modes (SAT accumulators, Resource order);
+// * wrap16/32/64 — TRN/WRAP products into a signed WRAP accumulator: wrapping is arithmetic mod 2^W, so
+//   Σ floor(x·w/2^sh) + bias is wrapped once at the end (identical results); 16-bit lanes use
+//   pmulhw/pmullw, skip zero inputs via bit masks, and layers with < 8 outputs run as dot products;
+// * wide128  — accumulators up to 64 bits / products up to 126 bits on Int128.
+// With overflow counting the shortcuts are replaced by inlined cast-by-cast loops in firmware order.
+// Tests prove each kernel against the plain FixedCast path (FuzzTests), small networks against a C++
+// program on the Xilinx headers (VendorNetworkTests) and KERAS_3layer against hls4ml (ConformanceTests).
 import Foundation
 import FixedPoint
 import ModelGraph
@@ -17,7 +32,7 @@ public struct SimulationOptions: Sendable, Equatable {
     /// Count wrapped/saturated values per layer. Without it the simulator may take a faster path
     /// whose results are identical but which cannot see intermediate accumulator wraps.
     public var countOverflows: Bool
-    /// Worker threads (0 = one per active core).
+    /// Worker threads (0 = one per active core, 1 = the calling thread only).
     public var threads: Int
     /// Tests only: every Dense cast through the generic `FixedCast` path (no inlined shortcuts).
     var forceGenericCasts = false

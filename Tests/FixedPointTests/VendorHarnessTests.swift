@@ -232,7 +232,8 @@ final class VendorHarnessTests: XCTestCase {
                 expectations.append((index, a, b))
             }
         }
-        let inputFile = work.appendingPathComponent("cases.txt")
+        let inputFile = work.appendingPathComponent("cases-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: inputFile) }
         try input.write(to: inputFile, atomically: true, encoding: .utf8)
         let (status, output) = try Self.run("/bin/sh", ["-c", "'\(binary.path)' < '\(inputFile.path)'"])
         XCTAssertEqual(status, 0)

@@ -53,6 +53,10 @@ final class FastPathTests: XCTestCase {
             if case .dense(let plan) = $0.plan { return plan.pointee.preshifted } else { return nil }
         }
         XCTAssertEqual(preshifted, [false, true, true, true])
+        let transposed: [Bool] = benchmark.steps.compactMap {
+            if case .dense(let plan) = $0.plan { return plan.pointee.weightsTransposed16 != nil } else { return nil }
+        }
+        XCTAssertEqual(transposed, [false, false, false, true]) // 32 → 5: dot products per output
         try check(graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .fixed(16, 6)),
                   modes: [.wrap16, .wrap16, .wrap16, .wrap16])
         try check(graph(input: .fixed(12, 4), weight: .fixed(8, 2), accum: .fixed(14, 5), result: .ufixed(10, 4)),
@@ -64,6 +68,24 @@ final class FastPathTests: XCTestCase {
                   modes: [.wrap32, .wrap32, .wrap32, .wrap32])
         try check(graph(input: .fixed(24, 8), weight: .fixed(20, 4), accum: .fixed(40, 14), result: .fixed(24, 8)),
                   modes: [.wrap64, .wrap64, .wrap64, .wrap64], expectOverflows: false)
+    }
+
+    func testUnsignedTypesStayExact() throws {
+        // ufixed<16,4> values do not fit 16-bit signed lanes (products need 31 bits: 64-bit lanes); an unsigned WRAP accumulator
+        // cannot use the sign-extending shortcut (→ cast by cast). Both must equal the exact path.
+        try check(graph(input: .ufixed(16, 4), weight: .fixed(16, 6), accum: .fixed(16, 6), result: .ufixed(16, 4)),
+                  modes: [.wrap64, .wrap64, .wrap64, .wrap64], expectOverflows: false)
+        try check(graph(input: .fixed(16, 6), weight: .fixed(16, 6), accum: .ufixed(16, 6), result: .fixed(16, 6)),
+                  modes: [.general, .general, .general, .general])
+    }
+
+    func testLargeProductShifts() throws {
+        // accum_t with 2 fractional bits under products with 40: a 38-bit shift must not be masked to 6.
+        try check(graph(input: .fixed(24, 4), weight: .fixed(24, 4), accum: .fixed(12, 10), result: .fixed(12, 10)),
+                  modes: [.wrap64, .wrap64, .wrap64, .wrap64])
+        // 29-bit products (32-bit lanes would do) but a 32-bit shift in the first layer: 64-bit lanes there.
+        try check(graph(input: .fixed(16, 1), weight: .fixed(15, -2), accum: .fixed(8, 8), result: .fixed(12, 4)),
+                  modes: [.wrap64, .wrap32, .wrap32, .wrap32], expectOverflows: false)
     }
 
     func testSaturatingAndRoundingTypesUseTheGeneralPath() throws {

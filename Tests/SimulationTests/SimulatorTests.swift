@@ -156,4 +156,20 @@ final class SimulatorTests: XCTestCase {
         XCTAssertEqual(trace[1].values, trace[0].values.map { max($0, 0) })
         XCTAssertEqual(trace[0].values.count, 50 * 64)
     }
+
+    func testInputConversionEqualsTheConversionRule() throws {
+        // The simulator's inlined input cast against FixedPointType.convert (proven against ap_types),
+        // for ordinary, tie, huge, tiny and non-finite values, for the default and a rounding input_t.
+        var values: [Double] = [0, -0.0, 1e300, -1e300, .infinity, -.infinity, 5e-324, -5e-324, 31.99951171875, -32, 32, 33.7, -33.7]
+        var generator = SimulationBenchmark.Generator(state: 11)
+        for _ in 0..<2000 { values.append(generator.uniform() * 80) }
+        for k in -70...70 { values.append(Double(k) / 2048) }
+        for type in [FixedPointType.fixed(16, 6), .fixed(12, 3, .rnd, .sat), .ufixed(10, 4)] {
+            let graph = ModelGraph(inputName: "in", inputSize: 1, inputType: .fixed(type), layers: [])
+            let result = try Simulator(graph: graph).run(values)
+            let expected = values.map { type.toDouble(raw: type.convert($0).raw) }
+            XCTAssertEqual(result.outputs, expected, "\(type)")
+            XCTAssertEqual(result.overflows?[0].resultOverflows, values.filter { type.convert($0).overflowed }.count, "\(type)")
+        }
+    }
 }

@@ -419,7 +419,8 @@ final class VendorNetworkTests: XCTestCase {
                 input += "\(index) " + batch[(row * Self.nIn)..<((row + 1) * Self.nIn)].map { String($0.bitPattern, radix: 16) }.joined(separator: " ") + "\n"
             }
         }
-        let inputFile = work.appendingPathComponent("cases.txt")
+        let inputFile = work.appendingPathComponent("cases-\(getpid()).txt")
+        defer { try? FileManager.default.removeItem(at: inputFile) }
         try input.write(to: inputFile, atomically: true, encoding: .utf8)
         let (status, output) = try Self.run("/bin/sh", ["-c", "'\(binary.path)' < '\(inputFile.path)'"])
         XCTAssertEqual(status, 0, String(output.prefix(2000)))
