@@ -7,7 +7,7 @@ let optimize: [SwiftSetting] = [.unsafeFlags(["-Ounchecked", "-wmo"], .when(conf
 
 let package = Package(
     name: "hls4swift",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "pipeline", targets: ["PipelineCLI"]),
         .library(name: "Pipeline", targets: ["Pipeline"]),
