@@ -4,6 +4,7 @@ import HLS
 import ModelGraph
 import ModelIO
 import Support
+import Training
 
 /// `pipeline bench convert --json`: time Keras load + conversion + project write for the jet tagger.
 /// The last line of output is a JSON object with `ms` (median of the runs, end to end: config and
@@ -14,7 +15,7 @@ struct BenchConvertCommand: ParsableCommand {
         abstract: "Benchmark convert + write of the jet-tagger HLS project (median milliseconds)."
     )
 
-    @Option(name: .long, help: "Keras model (default: ../shared/data/keras/KERAS_3layer.json).")
+    @Option(name: .long, help: "Keras model (default: ../shared/data/keras/KERAS_3layer.json, or, where that is absent, a freshly initialized tutorial jet tagger saved as Keras .h5).")
     var model: String?
 
     @Option(name: .long, help: "Weights .h5 (default: KERAS_3layer_weights.h5 next to the default model).")
@@ -31,11 +32,19 @@ struct BenchConvertCommand: ParsableCommand {
 
     func run() throws {
         let defaultModel = "../shared/data/keras/KERAS_3layer.json"
-        let modelPath = model ?? defaultModel
-        let weightsPath = weights ?? (model == nil ? "../shared/data/keras/KERAS_3layer_weights.h5" : nil)
+        var modelPath = model ?? defaultModel
+        var weightsPath = weights ?? (model == nil ? "../shared/data/keras/KERAS_3layer_weights.h5" : nil)
         guard runs >= 1 else { throw UserError("--runs \(runs)", at: "--runs", expected: "at least 1") }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("hls4swift-bench-convert-\(getpid())")
         defer { try? FileManager.default.removeItem(at: work) }
+        if model == nil && !FileManager.default.fileExists(atPath: defaultModel) {
+            // A fresh machine has no ../shared: benchmark the same 16-64-32-32-5 architecture, saved as Keras .h5.
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let generated = work.appendingPathComponent("jet_tagger.h5").path
+            try KerasModel(trained: try Training.Model.jetTagger(seed: 1), name: "jet_tagger").writeH5(to: generated)
+            modelPath = generated
+            weightsPath = nil
+        }
         var totals: [Double] = [], loads: [Double] = [], graphs: [Double] = [], writes: [Double] = [], generates: [Double] = []
         var layers = 0
         for run in 0...runs {   // run 0 warms up (file cache, lazy initialisation) and is not counted
