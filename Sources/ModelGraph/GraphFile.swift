@@ -41,7 +41,7 @@ extension ModelGraph {
 
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.sortedKeys]   // compact: weight arrays would take a line per number
         try AtomicFile.write(try encoder.encode(self), to: URL(fileURLWithPath: path))
     }
 
