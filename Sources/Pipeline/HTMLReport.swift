@@ -57,6 +57,8 @@ public struct ReportContent: Sendable {
     public var resources: [ResourceRow] = []
     public var sweep: [SweepPoint] = []
     public var notes: [String] = []
+    /// Links to related reports (label, relative or absolute path).
+    public var links: [(label: String, href: String)] = []
 
     public init(pipelineName: String, configFile: String, datasetDescription: String, classNames: [String], metrics: RunMetrics) {
         self.pipelineName = pipelineName
@@ -87,7 +89,10 @@ public enum HTMLReport {
 
         """
         for note in content.notes { html += "<p class=\"warn\">\(escape(note))</p>\n" }
-        html += summary(content)
+        if !content.links.isEmpty {
+            html += "<ul>" + content.links.map { "<li><a href=\"\(escape($0.href))\">\(escape($0.label))</a></li>" }.joined() + "</ul>\n"
+        }
+        if content.metrics.testSamples > 0 { html += summary(content) }
         html += rocSection(content)
         html += trainingSection(content)
         html += profilingSection(content)

@@ -49,8 +49,8 @@ struct SVGChart {
             let gx = left + fx * plotW, gy = top + plotH - fx * plotH
             svg += "<line x1=\"\(gx)\" y1=\"\(top)\" x2=\"\(gx)\" y2=\"\(top + plotH)\" stroke=\"#eee\"/>"
             svg += "<line x1=\"\(left)\" y1=\"\(gy)\" x2=\"\(left + plotW)\" y2=\"\(gy)\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(gx)\" y=\"\(top + plotH + 14)\" text-anchor=\"middle\" class=\"tick\">\(format(logX ? pow(10, xv) : xv))</text>"
-            svg += "<text x=\"\(left - 4)\" y=\"\(gy + 3)\" text-anchor=\"end\" class=\"tick\">\(format(logY ? pow(10, yv) : yv))</text>"
+            svg += "<text x=\"\(gx)\" y=\"\(top + plotH + 14)\" text-anchor=\"middle\" class=\"tick\">\(format(logX ? pow(10, xv) : xv, span: logX ? 0 : xr.upperBound - xr.lowerBound))</text>"
+            svg += "<text x=\"\(left - 4)\" y=\"\(gy + 3)\" text-anchor=\"end\" class=\"tick\">\(format(logY ? pow(10, yv) : yv, span: logY ? 0 : yr.upperBound - yr.lowerBound))</text>"
         }
         svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 8)\" text-anchor=\"middle\" class=\"axis\">\(escape(xLabel))</text>"
         svg += "<text x=\"12\" y=\"\(top + plotH / 2)\" text-anchor=\"middle\" class=\"axis\" transform=\"rotate(-90 12 \(top + plotH / 2))\">\(escape(yLabel))</text>"
@@ -71,10 +71,15 @@ struct SVGChart {
         return svg + "</svg>"
     }
 
-    private func format(_ value: Double) -> String {
+    /// Tick labels with enough decimals to tell ticks apart (`span` = axis range; 0 for log axes).
+    private func format(_ value: Double, span: Double) -> String {
         if value == 0 { return "0" }
         let magnitude = abs(value)
         if magnitude >= 1000 || magnitude < 0.01 { return String(format: "%.1e", value) }
+        if span > 0 {
+            let decimals = Swift.min(6, Swift.max(0, Int((-log10(span / 4)).rounded(.up))))
+            return String(format: "%.\(decimals)f", value)
+        }
         if magnitude >= 10 { return String(format: "%.0f", value) }
         return String(format: "%.2f", value)
     }

@@ -108,7 +108,10 @@ public struct SparsitySweep: Sendable {
                                     metrics: RunMetrics())
         content.sweep = points.map { .init(sparsity: $0.sparsity, meanAUC: $0.meanAUC, accuracy: $0.accuracy, dsp: $0.dsp,
                                             latencyNs: $0.latencyNs, passed: $0.passed) }
-        content.notes = points.map { "sparsity \($0.sparsity): \($0.artifactDirectory)/report.html" }
+        content.links = points.map { point in
+            let folder = URL(fileURLWithPath: point.artifactDirectory).lastPathComponent
+            return ("sparsity \(point.sparsity): full report of this point", "../\(folder)/report.html")
+        }
         let reportURL = base.artifactDirectory.appendingPathComponent("sweep_report.html")
         try AtomicFile.write(HTMLReport.render(content), to: reportURL)
         let summary = Summary(name: config.name, report: reportURL.path, passed: points.allSatisfy(\.passed), points: points)
