@@ -519,7 +519,7 @@ extension HLSConfig {
         if allowSnakeCase, let match = valid.first(where: { snakeCase($0) == snakeCase(key) }) { return match }
         let near = nearestName(to: key, in: valid) ?? valid[0]
         throw UserError("unknown key '\(key)' in \(block)", at: location,
-                        expected: "did you mean '\(near)'? (valid: \(valid.joined(separator: ", ")))")
+                        expected: "'\(near)' (valid keys: \(valid.joined(separator: ", ")))")
     }
 
     private static func mapping(_ node: ConfigNode, what: String) throws -> [(key: String, keyLocation: String, value: ConfigNode)] {

@@ -8,7 +8,7 @@ enum ModelFactory {
     /// The network of `model.layers`; with `quantization` every Dense becomes a QDense with the given
     /// kernel/bias quantizers and every ReLU a QActivation with the activation quantizer (as the
     /// tutorial's part 4 builds its QKeras model). The softmax stays a float activation.
-    static func model(_ section: ModelSection, inputSize: Int, classes: Int, quantization: QuantizationSection?,
+    static func model(_ section: ModelSection, inputSize: Int, classes: Int?, quantization: QuantizationSection?,
                       seed: UInt64, file: String) throws -> Training.Model {
         let initializer = Initializer(rawValue: section.kernelInitializer) ?? .lecunUniform
         let regularizer = Regularizer(l1: section.l1, l2: section.l2)
@@ -42,7 +42,7 @@ enum ModelFactory {
             }
         }
         let model = try Training.Model(inputSize: inputSize, layers: specs, seed: seed)
-        guard model.outputSize == classes else {
+        if let classes, model.outputSize != classes {
             throw UserError("the last layer has \(model.outputSize) outputs but the dataset has \(classes) classes",
                             at: "\(file) (model.layers)", expected: "units: \(classes) in the last dense layer")
         }

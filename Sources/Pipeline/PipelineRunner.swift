@@ -187,8 +187,22 @@ public final class PipelineRunner: @unchecked Sendable {
 
     // MARK: Run
 
+    /// Fails fast on configuration mistakes that would otherwise surface only after training: the
+    /// hls4ml config (unknown keys, bad precisions) and the ReuseFactor of every layer, checked by
+    /// converting an untrained copy of the network (16 jet features assumed for the shapes).
+    func preflight() throws {
+        var hlsConfig = HLSConfig()
+        if let node = config.hls { hlsConfig = try HLSConfig.parse(node: node.node, source: config.file) }
+        let untrained = try ModelFactory.model(config.model, inputSize: JetDataset.standardFeatureNames.count, classes: nil,
+                                               quantization: config.quantization, seed: 0, file: config.file)
+        var keras = KerasModel(trained: untrained, name: config.name)
+        if config.quantization != nil { (keras, hlsConfig) = try QATHandover.prepare(keras: keras, config: hlsConfig) }
+        _ = try keras.makeModelGraph(config: hlsConfig)
+    }
+
     public func run() throws -> RunSummary {
         let keys = try computeKeys()
+        try preflight()
         let manifestURL = artifactDirectory.appendingPathComponent("manifest.json")
         let metricsURL = artifactDirectory.appendingPathComponent("metrics.json")
         let reportURL = artifactDirectory.appendingPathComponent("report.html")

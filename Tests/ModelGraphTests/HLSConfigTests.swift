@@ -135,7 +135,7 @@ final class HLSConfigTests: XCTestCase {
               Percision: fixed<8,3>
         """
         assertUserError(try HLSConfig.parse(yaml: yaml, source: "hls.yml"),
-                        contains: "hls.yml:5", "unknown key 'Percision'", "did you mean 'Precision'")
+                        contains: "hls.yml:5", "unknown key 'Percision'", "expected 'Precision'")
         assertUserError(try HLSConfig.parse(yaml: "ClokPeriod: 5\n", source: "a.yml"), contains: "a.yml:1", "'ClockPeriod'")
         assertUserError(try HLSConfig.parse(yaml: "HLSConfig:\n  Modle: {}\n", source: "b.yml"), contains: "b.yml:2", "'Model'")
         assertUserError(try HLSConfig.parse(yaml: "HLSConfig:\n  Model:\n    Precision:\n      wieght: fixed<8,3>\n", source: "c.yml"),
