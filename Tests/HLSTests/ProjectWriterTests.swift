@@ -225,7 +225,7 @@ final class ProjectWriterTests: XCTestCase {
                 XCTAssertEqual(WeightFormatter.literal(value, fractionalDigits: digits), type.weightLiteral(value))
             }
             // Exact ties (half-to-even), values that round to "-0.00", subnormals, large magnitudes.
-            let specials: [Float] = [0.5, 1.5, 2.5, -2.5, 0.125, 0.375, -0.0, 0, -1e-7, 1e-7, 1e-45, -1e-45,
+            let specials: [Float] = [0.5, 1.5, 2.5, -2.5, 0.125, 0.375, -0.0, 0, -1e-7, 1e-7, Float.leastNonzeroMagnitude, -Float.leastNonzeroMagnitude,
                                      Float.leastNormalMagnitude, 0.0009765625, 123456.5, -8388607.5, 3.0e9,
                                      Float.greatestFiniteMagnitude]
             for value in specials {

@@ -160,7 +160,7 @@ final class SimulatorTests: XCTestCase {
     func testInputConversionEqualsTheConversionRule() throws {
         // The simulator's inlined input cast against FixedPointType.convert (proven against ap_types),
         // for ordinary, tie, huge, tiny and non-finite values, for the default and a rounding input_t.
-        var values: [Double] = [0, -0.0, 1e300, -1e300, .infinity, -.infinity, 5e-324, -5e-324, 31.99951171875, -32, 32, 33.7, -33.7]
+        var values: [Double] = [0, -0.0, 1e300, -1e300, .infinity, -.infinity, Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude, 31.99951171875, -32, 32, 33.7, -33.7]
         var generator = SimulationBenchmark.Generator(state: 11)
         for _ in 0..<2000 { values.append(generator.uniform() * 80) }
         for k in -70...70 { values.append(Double(k) / 2048) }

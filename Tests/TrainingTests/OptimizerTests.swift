@@ -28,7 +28,7 @@ final class OptimizerTests: XCTestCase {
         var g = -0.5
         var m = 0.1 * g, v = 0.001 * g * g
         var alpha = 0.01 * (1 - 0.999).squareRoot() / (1 - 0.9)
-        var w = 0 - alpha * m / (v.squareRoot() + 1e-7)
+        let w = 0 - alpha * m / (v.squareRoot() + 1e-7)
         var model = network.currentModel()
         XCTAssertEqual(Double(model.layers[0].dense!.kernel[0]), w, accuracy: 1e-8)
         XCTAssertEqual(Double(model.layers[0].dense!.kernel[1]), -w, accuracy: 1e-8)
