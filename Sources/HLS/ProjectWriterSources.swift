@@ -66,9 +66,7 @@ extension ProjectPlan {
             }
         #endif
 
-            // ****************************************
-            // NETWORK INSTANTIATION
-            // ****************************************
+            // The layers in graph order; each output is stored in its declared layer<N>_t type.
 
 
         """
