@@ -149,9 +149,9 @@ extension ProjectPlan {
         #define WEIGHTS_DIR "weights"
         #endif
 
-        // hls-fpga-machine-learning insert weights
+        // Weights and biases (firmware/weights/, printed as hls4ml prints them)
         \(weights)
-        // hls-fpga-machine-learning insert layer-config
+        // One configuration struct per layer (config<N>, relu_config<N>, softmax_config<N>)
         \(configs.joined(separator: "\n\n"))
 
         #endif
