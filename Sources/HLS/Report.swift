@@ -35,6 +35,8 @@ public struct ModuleReport: Sendable, Equatable, Codable {
     public var resources: ReportResources
     public var latencyMinCycles: Int?
     public var latencyMaxCycles: Int?
+    public var latencyMinNs: Double?
+    public var latencyMaxNs: Double?
     public var intervalMin: Int?
     public var intervalMax: Int?
     public var pipelineType: String?
@@ -42,6 +44,7 @@ public struct ModuleReport: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case instance, module, layerIndex = "layer_index", resources
         case latencyMinCycles = "latency_min_cycles", latencyMaxCycles = "latency_max_cycles"
+        case latencyMinNs = "latency_min_ns", latencyMaxNs = "latency_max_ns"
         case intervalMin = "ii_min", intervalMax = "ii_max", pipelineType = "pipeline_type"
     }
 }
@@ -255,7 +258,8 @@ extension SynthesisReport {
         }
 
         // Latency summary and per-instance latencies.
-        var moduleLatencies: [String: (Int?, Int?, Int?, Int?, String?)] = [:]
+        struct ModuleTiming { var minCycles, maxCycles: Int?; var minNs, maxNs: Double?; var minII, maxII: Int?; var type: String? }
+        var moduleLatencies: [String: ModuleTiming] = [:]
         if let latency = section(lines, titled: "+ Latency") {
             if let table = readTable(lines, from: latency), let row = table.segments.dropFirst().first?.first {
                 guard row.cells.count >= 7 else {
@@ -275,10 +279,12 @@ extension SynthesisReport {
                let table = readTable(lines, from: instances) {
                 for row in table.segments.dropFirst().first ?? [] where row.cells.count >= 9 {
                     let c = row.cells
-                    moduleLatencies[c[0]] = (try parseCount(c[2], at: location(row.line)),
-                                             try parseCount(c[3], at: location(row.line)),
-                                             try parseCount(c[6], at: location(row.line)),
-                                             try parseCount(c[7], at: location(row.line)), c[8].isEmpty ? nil : c[8])
+                    let at = location(row.line)
+                    moduleLatencies[c[0]] = ModuleTiming(
+                        minCycles: try parseCount(c[2], at: at), maxCycles: try parseCount(c[3], at: at),
+                        minNs: try parseTime(c[4], at: at), maxNs: try parseTime(c[5], at: at),
+                        minII: try parseCount(c[6], at: at), maxII: try parseCount(c[7], at: at),
+                        type: c[8].isEmpty ? nil : c[8])
                 }
             }
         }
@@ -316,9 +322,14 @@ extension SynthesisReport {
                 var module = ModuleReport(instance: row.cells[0], module: row.cells[1], layerIndex: nil,
                                           resources: try resources(row, moduleColumns, at: location(row.line)))
                 module.layerIndex = configIndex(module.module)
-                if let latency = moduleLatencies[module.instance] {
-                    (module.latencyMinCycles, module.latencyMaxCycles, module.intervalMin, module.intervalMax,
-                     module.pipelineType) = latency
+                if let timing = moduleLatencies[module.instance] {
+                    module.latencyMinCycles = timing.minCycles
+                    module.latencyMaxCycles = timing.maxCycles
+                    module.latencyMinNs = timing.minNs
+                    module.latencyMaxNs = timing.maxNs
+                    module.intervalMin = timing.minII
+                    module.intervalMax = timing.maxII
+                    module.pipelineType = timing.type
                 }
                 report.modules.append(module)
             }

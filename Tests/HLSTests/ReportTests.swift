@@ -39,6 +39,7 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual(report.modules.map { $0.resources.ff }, [626, 0, 2409, 0, 1345, 0, 178, 445])
         XCTAssertEqual(report.modules.last?.resources.bram18k, 8)
         XCTAssertEqual(report.modules.map(\.latencyMaxCycles), [1, 0, 1, 0, 1, 0, 1, 4])
+        XCTAssertEqual(report.modules.map(\.latencyMaxNs), [5, 0, 5, 0, 5, 0, 5, 20])
         XCTAssertEqual(report.modules.map(\.intervalMax), [1, 1, 1, 1, 1, 1, 1, 1])
         XCTAssertEqual(report.resources, ResourceEstimate(dsp: 817, lut: 35326, ff: 8462, bram18k: 8, latencyCycles: 14,
                                                           latencyNs: 70, ii: 1))
