@@ -90,4 +90,21 @@ public struct RunMetrics: Codable, Sendable, Equatable {
         timings = [:]
         testSamples = 0
     }
+
+    /// Every key is always present (absent variants as `null`), so readers see one stable schema
+    /// whether or not a run pruned, trained quantization-aware or ran C-simulation.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(float, forKey: .float)
+        try container.encode(pruned, forKey: .pruned)
+        try container.encode(quantized, forKey: .quantized)
+        try container.encode(firmware, forKey: .firmware)
+        try container.encode(sparsity, forKey: .sparsity)
+        try container.encode(estimate, forKey: .estimate)
+        try container.encode(synthesis, forKey: .synthesis)
+        try container.encode(parity, forKey: .parity)
+        try container.encode(csim, forKey: .csim)
+        try container.encode(timings, forKey: .timings)
+        try container.encode(testSamples, forKey: .testSamples)
+    }
 }

@@ -75,6 +75,12 @@ final class PipelineRunTests: XCTestCase {
         }
         XCTAssertEqual(first.metrics.firmware!.accuracy, Double(correct) / 300, accuracy: 1e-12)
         XCTAssertEqual(first.metrics.testSamples, 300, "test fraction 0.2 of 1500 rows")
+        // One stable schema: variants a run did not train are present as null.
+        let metricsObject = try JSONSerialization.jsonObject(with: Data(contentsOf: root.appendingPathComponent("metrics.json"))) as! [String: Any]
+        for key in ["float", "pruned", "quantized", "firmware", "sparsity", "estimate", "parity", "csim"] {
+            XCTAssertTrue(metricsObject.keys.contains(key), "metrics.json lacks \(key)")
+        }
+        XCTAssertTrue(metricsObject["quantized"] is NSNull)
         let html = try String(contentsOf: root.appendingPathComponent("report.html"), encoding: .utf8)
         XCTAssertTrue(html.contains("ROC curves") && html.contains("Numerical profiling") && html.contains("Resources and latency"))
 
