@@ -53,14 +53,16 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Helpers shared by test targets (tool runner, UserError assertion).
+        .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),
         .testTarget(name: "SupportTests", dependencies: ["Support"]),
-        .testTarget(name: "FixedPointTests", dependencies: ["FixedPoint", "Support"]),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "Support"]),
+        .testTarget(name: "FixedPointTests", dependencies: ["TestSupport", "FixedPoint", "Support"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["TestSupport", "HDF5", "Support"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Support", "HDF5"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Support"]),
-        .testTarget(name: "ModelGraphTests", dependencies: ["ModelGraph", "FixedPoint"]),
-        .testTarget(name: "ModelIOTests", dependencies: ["ModelIO", "ModelGraph", "Training", "Support"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "ModelIO", "ModelGraph", "FixedPoint", "Support"]),
+        .testTarget(name: "ModelGraphTests", dependencies: ["TestSupport", "ModelGraph", "FixedPoint"]),
+        .testTarget(name: "ModelIOTests", dependencies: ["TestSupport", "ModelIO", "ModelGraph", "Training", "Support"]),
+        .testTarget(name: "SimulationTests", dependencies: ["TestSupport", "Simulation", "ModelIO", "ModelGraph", "FixedPoint", "Support"]),
         .testTarget(name: "HLSTests", dependencies: ["HLS", "Simulation", "ModelIO", "ModelGraph", "FixedPoint", "Support"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     ]

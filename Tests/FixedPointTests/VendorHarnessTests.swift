@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import Foundation
 import FixedPoint
 import Support
@@ -201,7 +202,7 @@ final class VendorHarnessTests: XCTestCase {
     }
 
     func testAgainstVendorHeaders() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/g++") || Self.which("g++") != nil else {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/g++") || Shell.which("g++") != nil else {
             throw XCTSkip("g++ not found: the vendor proof needs g++ to compile the ap_types harness")
         }
         let include: String
@@ -219,7 +220,7 @@ final class VendorHarnessTests: XCTestCase {
             let cpp = work.appendingPathComponent("harness.cpp")
             try source.write(to: cpp, atomically: true, encoding: .utf8)
             let staged = work.appendingPathComponent("harness.tmp-\(getpid())")
-            let (status, output) = try Self.run("/usr/bin/env", ["g++", "-std=c++17", "-O1", "-w", "-I", include, cpp.path, "-o", staged.path])
+            let (status, output) = try Shell.run("/usr/bin/env", ["g++", "-std=c++17", "-O1", "-w", "-I", include, cpp.path, "-o", staged.path])
             XCTAssertEqual(status, 0, "g++ failed: \(output.suffix(3000))")
             guard status == 0 else { return }
             _ = rename(staged.path, binary.path)
@@ -235,7 +236,7 @@ final class VendorHarnessTests: XCTestCase {
         let inputFile = work.appendingPathComponent("cases-\(getpid()).txt")
         defer { try? FileManager.default.removeItem(at: inputFile) }
         try input.write(to: inputFile, atomically: true, encoding: .utf8)
-        let (status, output) = try Self.run("/bin/sh", ["-c", "'\(binary.path)' < '\(inputFile.path)'"])
+        let (status, output) = try Shell.run("/bin/sh", ["-c", "'\(binary.path)' < '\(inputFile.path)'"])
         XCTAssertEqual(status, 0)
         let lines = output.split(separator: "\n")
         XCTAssertEqual(lines.count, expectations.count, "harness printed \(lines.count) results for \(expectations.count) cases")
@@ -289,26 +290,5 @@ final class VendorHarnessTests: XCTestCase {
         XCTAssertGreaterThan(expectations.count, 20_000)
         XCTAssertGreaterThan(fastChecked, 5_000)
         print("vendor proof: \(expectations.count) cases (\(counts.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", "))), \(fastChecked) on the 64-bit path, 0 mismatches required; got \(mismatches) / \(fastMismatches)")
-    }
-
-    static func which(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import Foundation
 import Support
 @testable import HDF5
@@ -16,18 +17,6 @@ final class HDF5Tests: XCTestCase {
     }
 
     private func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
-    private func assertUserError(_ body: @autoclosure () throws -> Any?, contains text: String,
-                                 file: StaticString = #filePath, line: UInt = #line) {
-        do {
-            _ = try body()
-            XCTFail("expected a UserError containing '\(text)'", file: file, line: line)
-        } catch let error as UserError {
-            XCTAssertTrue(error.description.contains(text), "'\(error.description)' lacks '\(text)'", file: file, line: line)
-        } catch {
-            XCTFail("expected a UserError, got \(error)", file: file, line: line)
-        }
-    }
 
     func testDatasetsAndGroupsRoundTrip() throws {
         let file = try HDF5File.create(path: path("a.h5"))

@@ -1,22 +1,9 @@
 import XCTest
+import TestSupport
 import Foundation
 import FixedPoint
 import Support
 @testable import ModelGraph
-
-func assertUserError(_ body: @autoclosure () throws -> Any?, contains texts: String...,
-                     file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try body()
-        XCTFail("expected a UserError containing \(texts)", file: file, line: line)
-    } catch let error as UserError {
-        for text in texts {
-            XCTAssertTrue(error.description.contains(text), "'\(error.description)' lacks '\(text)'", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected a UserError, got \(error)", file: file, line: line)
-    }
-}
 
 final class HLSConfigTests: XCTestCase {
     let full = """

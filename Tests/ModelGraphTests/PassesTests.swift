@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import FixedPoint
 import Support
 @testable import ModelGraph

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import Foundation
 import HDF5
 import Support
@@ -24,20 +25,6 @@ enum Fixtures {
     static func qkeras3Layer() throws -> KerasModel {
         try KerasModel.load(json: require("\(kerasDirectory)/qkeras_3layer.json"),
                             weights: require("\(kerasDirectory)/qkeras_3layer_weights.h5"))
-    }
-}
-
-func assertUserError(_ body: @autoclosure () throws -> Any?, contains texts: String...,
-                     file: StaticString = #filePath, line: UInt = #line) {
-    do {
-        _ = try body()
-        XCTFail("expected a UserError containing \(texts)", file: file, line: line)
-    } catch let error as UserError {
-        for text in texts {
-            XCTAssertTrue(error.description.contains(text), "'\(error.description)' lacks '\(text)'", file: file, line: line)
-        }
-    } catch {
-        XCTFail("expected a UserError, got \(error)", file: file, line: line)
     }
 }
 

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 import Foundation
 import FixedPoint
 import ModelGraph
@@ -360,7 +361,7 @@ final class VendorNetworkTests: XCTestCase {
     }
 
     func testNetworksAgainstVendorHeaders() throws {
-        guard VendorNetworkTests.which("g++") != nil else {
+        guard Shell.which("g++") != nil else {
             throw XCTSkip("g++ not found: the network proof needs g++ to compile the ap_types harness")
         }
         let include: String
@@ -395,7 +396,7 @@ final class VendorNetworkTests: XCTestCase {
             let cppFile = work.appendingPathComponent("harness.cpp")
             try source.write(to: cppFile, atomically: true, encoding: .utf8)
             let staged = work.appendingPathComponent("harness.tmp-\(getpid())")
-            let (status, output) = try Self.run("/usr/bin/env", ["g++", "-std=c++17", "-O1", "-w", "-I", include, cppFile.path, "-o", staged.path])
+            let (status, output) = try Shell.run("/usr/bin/env", ["g++", "-std=c++17", "-O1", "-w", "-I", include, cppFile.path, "-o", staged.path])
             XCTAssertEqual(status, 0, "g++ failed: \(output.suffix(3000))")
             guard status == 0 else { return }
             _ = rename(staged.path, binary.path)
@@ -422,7 +423,7 @@ final class VendorNetworkTests: XCTestCase {
         let inputFile = work.appendingPathComponent("cases-\(getpid()).txt")
         defer { try? FileManager.default.removeItem(at: inputFile) }
         try input.write(to: inputFile, atomically: true, encoding: .utf8)
-        let (status, output) = try Self.run("/bin/sh", ["-c", "'\(binary.path)' < '\(inputFile.path)'"])
+        let (status, output) = try Shell.run("/bin/sh", ["-c", "'\(binary.path)' < '\(inputFile.path)'"])
         XCTAssertEqual(status, 0, String(output.prefix(2000)))
         let lines = output.split(separator: "\n")
         XCTAssertEqual(lines.count, configs.count * samples)
@@ -460,26 +461,5 @@ final class VendorNetworkTests: XCTestCase {
                 XCTAssertGreaterThan(distinctRows.count, 4, "config \(index) produced nearly constant outputs")
             }
         }
-    }
-
-    static func which(_ name: String) -> String? {
-        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let path = "\(dir)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        return nil
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
